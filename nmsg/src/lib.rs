@@ -1,2 +1,9 @@
-//! Placeholder: filled by its issue.
+//! # nmsg: the NMSG data format
+//!
+//! (Crate docs are being written by the nmsg issue.)
 #![forbid(unsafe_code)]
+
+pub mod payload;
+pub mod proto;
+
+pub use payload::Payload;

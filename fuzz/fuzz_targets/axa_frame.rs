@@ -1,0 +1,5 @@
+#![no_main]
+//! Placeholder: the axa_frame target is written by its issue.
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|_data: &[u8]| {});

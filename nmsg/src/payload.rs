@@ -1,0 +1,165 @@
+//! The payload envelope (`nmsg.NmsgPayload`): vendor, type, time and provenance around one
+//! serialized message.
+
+use bytes::{BufMut, Bytes};
+
+use crate::proto::{self, FieldIter, ProtoError};
+
+/// One NMSG payload: the envelope of spec §2 around the serialized inner message.
+///
+/// The inner message stays encoded in [`Payload::payload`] (a cheap, shared [`Bytes`] slice of
+/// the input): it is decoded only on demand, and re-encoding the envelope writes it unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Payload {
+    /// Vendor ID (1 = base, 2 = SIE, ...).
+    pub vid: u32,
+    /// Message type within the vendor.
+    pub msgtype: u32,
+    /// Timestamp, Unix seconds.
+    pub time_sec: i64,
+    /// Timestamp, nanoseconds (0 ..= 999 999 999).
+    pub time_nsec: u32,
+    /// The serialized inner message; `None` when the field is absent.
+    pub payload: Option<Bytes>,
+    /// Opaque id of whoever redistributed the payload.
+    pub source: Option<u32>,
+    /// Operator number.
+    pub operator: Option<u32>,
+    /// Group number.
+    pub group: Option<u32>,
+}
+
+const F_VID: u32 = 1;
+const F_MSGTYPE: u32 = 2;
+const F_TIME_SEC: u32 = 3;
+const F_TIME_NSEC: u32 = 4;
+const F_PAYLOAD: u32 = 5;
+const F_SOURCE: u32 = 7;
+const F_OPERATOR: u32 = 8;
+const F_GROUP: u32 = 9;
+
+impl Payload {
+    /// Decodes an encoded `NmsgPayload`. `buf` must be the exact encoding; the inner message
+    /// becomes a slice of `buf` (no copy). Unknown fields are skipped.
+    pub fn decode(buf: &Bytes) -> Result<Payload, ProtoError> {
+        let mut p = Payload::default();
+        let (mut vid, mut msgtype, mut sec, mut nsec) = (false, false, false, false);
+        for field in FieldIter::new(buf) {
+            let f = field?;
+            match f.number {
+                F_VID => {
+                    p.vid = f.value.varint(f.number)? as u32;
+                    vid = true;
+                }
+                F_MSGTYPE => {
+                    p.msgtype = f.value.varint(f.number)? as u32;
+                    msgtype = true;
+                }
+                F_TIME_SEC => {
+                    p.time_sec = f.value.varint(f.number)? as i64;
+                    sec = true;
+                }
+                F_TIME_NSEC => {
+                    p.time_nsec = f.value.fixed32(f.number)?;
+                    nsec = true;
+                }
+                F_PAYLOAD => p.payload = Some(buf.slice_ref(f.value.bytes(f.number)?)),
+                F_SOURCE => p.source = Some(f.value.varint(f.number)? as u32),
+                F_OPERATOR => p.operator = Some(f.value.varint(f.number)? as u32),
+                F_GROUP => p.group = Some(f.value.varint(f.number)? as u32),
+                _ => {}
+            }
+        }
+        for (present, name) in [
+            (vid, "vid"),
+            (msgtype, "msgtype"),
+            (sec, "time_sec"),
+            (nsec, "time_nsec"),
+        ] {
+            if !present {
+                return Err(ProtoError::MissingField(name));
+            }
+        }
+        Ok(p)
+    }
+
+    /// The number of bytes [`Payload::encode`] writes.
+    pub fn encoded_len(&self) -> usize {
+        let mut n = proto::varint_field_len(F_VID, u64::from(self.vid))
+            + proto::varint_field_len(F_MSGTYPE, u64::from(self.msgtype))
+            + proto::varint_field_len(F_TIME_SEC, self.time_sec as u64)
+            + proto::key_len(F_TIME_NSEC)
+            + 4;
+        if let Some(b) = &self.payload {
+            n += proto::bytes_field_len(F_PAYLOAD, b.len());
+        }
+        for (num, v) in [
+            (F_SOURCE, self.source),
+            (F_OPERATOR, self.operator),
+            (F_GROUP, self.group),
+        ] {
+            if let Some(v) = v {
+                n += proto::varint_field_len(num, u64::from(v));
+            }
+        }
+        n
+    }
+
+    /// Writes the envelope in field-number order, as protobuf-c (libnmsg) does.
+    pub fn encode<B: BufMut>(&self, out: &mut B) {
+        proto::put_varint_field(out, F_VID, u64::from(self.vid));
+        proto::put_varint_field(out, F_MSGTYPE, u64::from(self.msgtype));
+        proto::put_varint_field(out, F_TIME_SEC, self.time_sec as u64);
+        proto::put_fixed32_field(out, F_TIME_NSEC, self.time_nsec);
+        if let Some(b) = &self.payload {
+            proto::put_bytes_field(out, F_PAYLOAD, b);
+        }
+        for (num, v) in [
+            (F_SOURCE, self.source),
+            (F_OPERATOR, self.operator),
+            (F_GROUP, self.group),
+        ] {
+            if let Some(v) = v {
+                proto::put_varint_field(out, num, u64::from(v));
+            }
+        }
+    }
+
+    /// The inner message bytes, or an empty slice when absent.
+    pub fn payload_bytes(&self) -> &[u8] {
+        self.payload.as_deref().unwrap_or(&[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let p = Payload {
+            vid: 2,
+            msgtype: 1,
+            time_sec: 1_519_311_169,
+            time_nsec: 123_456_789,
+            payload: Some(Bytes::from_static(b"\x08\x01")),
+            source: Some(0xa1ba_02cf),
+            operator: None,
+            group: Some(3),
+        };
+        let mut out = Vec::new();
+        p.encode(&mut out);
+        assert_eq!(out.len(), p.encoded_len());
+        assert_eq!(Payload::decode(&Bytes::from(out)).unwrap(), p);
+    }
+
+    #[test]
+    fn missing_required_field() {
+        let mut out = Vec::new();
+        proto::put_varint_field(&mut out, F_VID, 1);
+        assert_eq!(
+            Payload::decode(&Bytes::from(out)),
+            Err(ProtoError::MissingField("msgtype"))
+        );
+    }
+}
