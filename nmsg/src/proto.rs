@@ -203,7 +203,7 @@ pub fn packed_varints(mut buf: &[u8]) -> impl Iterator<Item = Result<u64, ProtoE
 #[inline]
 pub fn varint_len(v: u64) -> usize {
     // Each 7 significant bits take one byte; zero takes one byte.
-    ((64 - (v | 1).leading_zeros() as usize) + 6) / 7
+    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
 }
 
 /// Writes `v` as a varint.
