@@ -1,2 +1,18 @@
-//! Placeholder: filled by its issue.
+//! # sra-client: an async AXA (SIE Remote Access) client
+//!
+//! The client side of SRA: TLS with real server verification ([`TlsConnector`], pinning via
+//! [`CertPin`], and an explicitly insecure mode), the reconnect policy ([`Backoff`]), the
+//! sratunnel outputs behind one [`output::Output`] trait (pcap, FIFO, NMSG, JSON lines), kickfile
+//! rotation ([`kickfile`]), the command-line definitions of the drop-in `sratunnel` and
+//! `sratool` binaries ([`cli`]) and sratool's command language and output formats
+//! ([`sratool`]).
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod ciphers;
+pub mod insecure;
+pub mod pin;
+pub mod tls;
+
+pub use pin::CertPin;
+pub use tls::{TlsConnector, TlsError, TlsOptions, TlsVerify};
