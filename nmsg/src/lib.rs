@@ -6,4 +6,7 @@
 pub mod payload;
 pub mod proto;
 
+// Modules of the fields helper.
+pub mod dns;
+
 pub use payload::Payload;
