@@ -9,10 +9,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod backoff;
 pub mod ciphers;
 pub mod insecure;
+pub mod kickfile;
+pub mod pidfile;
 pub mod pin;
+pub mod rotation;
 pub mod tls;
+pub mod utc;
 
+pub use backoff::Backoff;
 pub use pin::CertPin;
 pub use tls::{TlsConnector, TlsError, TlsOptions, TlsVerify};
