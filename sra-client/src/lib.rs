@@ -13,6 +13,7 @@ pub mod backoff;
 pub mod ciphers;
 pub mod insecure;
 pub mod kickfile;
+pub mod output;
 pub mod pidfile;
 pub mod pin;
 pub mod rotation;
