@@ -11,6 +11,7 @@
 
 pub mod backoff;
 pub mod ciphers;
+pub mod cli;
 pub mod insecure;
 pub mod kickfile;
 pub mod output;
