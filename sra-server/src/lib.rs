@@ -1,2 +1,30 @@
-//! Placeholder: filled by its issue.
+//! # sra-server: the SRA server (`srad`)
+//!
+//! The server side of SIE Remote Access. This crate holds the data path of the architecture
+//! (`/ARCHITECTURE.md`, "Data flow in the server"): channel sources (today the built-in
+//! [`generator`]), the shared watch [`index`], the hot-path [`dispatch`] with per-session
+//! [`sampler`], [`limiter`] and [`outbox`], loss [`accounting`], and the TOML [`config`].
+//! Listeners, TLS and the AXA session state machine build on `axa-proto` and `sra-keys` and
+//! plug into these pieces: a session registers an `Arc<`[`subscriber::Subscriber`]`>` in the
+//! index, changes its watches through [`index::SharedIndex::update`], and its writer drains
+//! the subscriber's outbox.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod accounting;
+pub mod config;
+pub mod dispatch;
+pub mod generator;
+pub mod hit;
+pub mod index;
+pub mod limiter;
+pub mod observation;
+pub mod outbox;
+pub mod sampler;
+pub mod subscriber;
+
+pub use dispatch::{Dispatcher, Outcome, ServerIndex, SessionHandle};
+pub use hit::{Hit, HitMeta};
+pub use index::{SessionId, SharedIndex, Tag, WatchPattern};
+pub use observation::{MatchKeys, Observation};
+pub use subscriber::Subscriber;

@@ -1,0 +1,133 @@
+//! The domain table: wire names (lower-case) to their exact and wildcard watches.
+//!
+//! A lookup lower-cases the query name into a stack buffer and probes each suffix on a label
+//! boundary (`www.example.com`, `example.com`, `com`, root). The full name yields its exact
+//! and wildcard watches; every shorter suffix yields only wildcard watches. So `*.example.com`
+//! matches `example.com` itself and every name below it (spec §5.4), and `*.` matches every
+//! name. No allocation on lookup.
+
+use super::hasher::FastMap;
+use super::name::{self, MAX_WIRE_NAME};
+use super::{Entry, Span};
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Spans {
+    exact: Span,
+    wild: Span,
+}
+
+/// The immutable domain table.
+#[derive(Debug, Default)]
+pub struct NameTable {
+    map: FastMap<Box<[u8]>, Spans>,
+    values: Vec<Entry>,
+}
+
+impl NameTable {
+    /// Builds the table from (lower-case wire name, wildcard flag, entry) triples. Entries of
+    /// one name keep the order of the input.
+    pub fn build<'a>(items: impl IntoIterator<Item = (&'a [u8], bool, Entry)>) -> Self {
+        let mut grouped: FastMap<&'a [u8], (Vec<Entry>, Vec<Entry>)> = FastMap::default();
+        for (n, wild, e) in items {
+            let g = grouped.entry(n).or_default();
+            if wild {
+                g.1.push(e);
+            } else {
+                g.0.push(e);
+            }
+        }
+        let mut map = FastMap::default();
+        map.reserve(grouped.len());
+        let mut values = Vec::new();
+        for (n, (exact, wild)) in grouped {
+            let exact = Span::push(&mut values, &exact);
+            let wild = Span::push(&mut values, &wild);
+            map.insert(Box::from(n), Spans { exact, wild });
+        }
+        NameTable { map, values }
+    }
+
+    /// Calls `f` with every entry matching the wire name `qname` (any case). Malformed names
+    /// match nothing.
+    #[inline]
+    pub fn for_each_match(&self, qname: &[u8], mut f: impl FnMut(Entry)) {
+        if self.map.is_empty() {
+            return;
+        }
+        let mut buf = [0u8; MAX_WIRE_NAME];
+        let Some(lower) = name::lowercase_into(qname, &mut buf) else {
+            return;
+        };
+        for (i, suffix) in name::suffixes(lower).enumerate() {
+            if let Some(s) = self.map.get(suffix) {
+                if i == 0 {
+                    for e in s.exact.of(&self.values) {
+                        f(*e);
+                    }
+                }
+                for e in s.wild.of(&self.values) {
+                    f(*e);
+                }
+            }
+        }
+    }
+
+    /// The number of stored (name, entry) pairs.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// True when no name is stored.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::{SessionId, Tag};
+
+    fn e(s: u32, t: u16) -> Entry {
+        Entry {
+            session: SessionId(s),
+            tag: Tag(t),
+        }
+    }
+
+    fn hits(t: &NameTable, q: &str) -> Vec<Entry> {
+        let w = name::from_text(q).unwrap();
+        let mut v = Vec::new();
+        t.for_each_match(&w, |e| v.push(e));
+        v
+    }
+
+    #[test]
+    fn exact_and_wildcard() {
+        let g = name::from_text("google.com").unwrap();
+        let ex = name::from_text("example.com").unwrap();
+        let root = name::from_text(".").unwrap();
+        let t = NameTable::build([
+            (&g[..], true, e(1, 5)),
+            (&ex[..], false, e(2, 1)),
+            (&root[..], true, e(3, 7)),
+        ]);
+        assert_eq!(hits(&t, "google.com"), [e(1, 5), e(3, 7)]);
+        assert_eq!(hits(&t, "WWW.Google.COM"), [e(1, 5), e(3, 7)]);
+        assert_eq!(hits(&t, "a.b.google.com"), [e(1, 5), e(3, 7)]);
+        assert_eq!(hits(&t, "notgoogle.com"), [e(3, 7)]);
+        assert_eq!(hits(&t, "example.com"), [e(2, 1), e(3, 7)]);
+        assert_eq!(hits(&t, "www.example.com"), [e(3, 7)]);
+        assert_eq!(hits(&t, "."), [e(3, 7)]);
+    }
+
+    #[test]
+    fn malformed_query_matches_nothing() {
+        let root = name::from_text(".").unwrap();
+        let t = NameTable::build([(&root[..], true, e(3, 7))]);
+        let mut n = 0;
+        t.for_each_match(b"\x05abc", |_| n += 1);
+        t.for_each_match(b"\xc0\x0c", |_| n += 1);
+        assert_eq!(n, 0);
+    }
+}

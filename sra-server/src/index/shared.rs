@@ -1,0 +1,462 @@
+//! The mutable master copy of all watches, its publication as [`Snapshot`]s, and the cached
+//! per-task reader of the hot path.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use ipnet::IpNet;
+
+use super::ip_table::IpTable;
+use super::name_table::NameTable;
+use super::pattern::{Part, WatchPattern};
+use super::snapshot::{ChannelLists, Snapshot};
+use super::{Entry, SessionId, Tag};
+
+/// A refused index change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum IndexError {
+    /// The session is not (or no longer) registered.
+    #[error("unknown session")]
+    UnknownSession,
+    /// Spec §15 item 3, our choice: a WATCH reusing a tag of the session is refused (SRA tags
+    /// are unique per session; the old watch stays).
+    #[error("tag {0} is already in use")]
+    DuplicateTag(u16),
+    /// Tag 0 is not a watch tag.
+    #[error("tag 0 is not a valid watch tag")]
+    ZeroTag,
+    /// STOP for a tag that has no watch.
+    #[error("no watch with tag {0}")]
+    NoSuchTag(u16),
+    /// The session already has its maximum number of watches.
+    #[error("too many watches (at most {0})")]
+    TooMany(usize),
+}
+
+#[derive(Debug)]
+struct SessionWatches<S> {
+    handle: S,
+    watches: BTreeMap<Tag, WatchPattern>,
+}
+
+/// The mutable master copy: every session's watches, by session and tag.
+///
+/// Change it only through [`SharedIndex::update`], which publishes the result.
+#[derive(Debug)]
+pub struct Master<S> {
+    slots: Vec<Option<SessionWatches<S>>>,
+    free: Vec<u32>,
+    dirty: u8,
+    sessions_dirty: bool,
+    max_watches: usize,
+}
+
+impl<S: Clone> Master<S> {
+    fn new(max_watches: usize) -> Self {
+        Master {
+            slots: Vec::new(),
+            free: Vec::new(),
+            dirty: 0,
+            sessions_dirty: false,
+            max_watches,
+        }
+    }
+
+    fn slot_mut(&mut self, id: SessionId) -> Result<&mut SessionWatches<S>, IndexError> {
+        self.slots
+            .get_mut(id.0 as usize)
+            .and_then(Option::as_mut)
+            .ok_or(IndexError::UnknownSession)
+    }
+
+    fn slot(&self, id: SessionId) -> Option<&SessionWatches<S>> {
+        self.slots.get(id.0 as usize).and_then(Option::as_ref)
+    }
+
+    /// Registers a session with its handle (what the dispatcher delivers to) and returns its
+    /// id. Ids of ended sessions are reused.
+    pub fn add_session(&mut self, handle: S) -> SessionId {
+        let sw = SessionWatches {
+            handle,
+            watches: BTreeMap::new(),
+        };
+        self.sessions_dirty = true;
+        if let Some(i) = self.free.pop() {
+            self.slots[i as usize] = Some(sw);
+            SessionId(i)
+        } else {
+            self.slots.push(Some(sw));
+            SessionId(self.slots.len() as u32 - 1)
+        }
+    }
+
+    /// Removes a session and all its watches. Returns false when it did not exist.
+    pub fn remove_session(&mut self, id: SessionId) -> bool {
+        let Some(sw) = self.slots.get_mut(id.0 as usize).and_then(Option::take) else {
+            return false;
+        };
+        for p in sw.watches.values() {
+            self.dirty |= p.part() as u8;
+        }
+        self.free.push(id.0);
+        self.sessions_dirty = true;
+        true
+    }
+
+    /// Adds a watch (spec §15 item 3: a duplicate tag is refused, see [`IndexError`]).
+    pub fn add_watch(
+        &mut self,
+        id: SessionId,
+        tag: Tag,
+        pattern: WatchPattern,
+    ) -> Result<(), IndexError> {
+        if tag.0 == 0 {
+            return Err(IndexError::ZeroTag);
+        }
+        let max = self.max_watches;
+        let sw = self.slot_mut(id)?;
+        if sw.watches.contains_key(&tag) {
+            return Err(IndexError::DuplicateTag(tag.0));
+        }
+        if sw.watches.len() >= max {
+            return Err(IndexError::TooMany(max));
+        }
+        let part = pattern.part() as u8;
+        sw.watches.insert(tag, pattern);
+        self.dirty |= part;
+        Ok(())
+    }
+
+    /// Removes the watch with `tag` (STOP) and returns it.
+    pub fn remove_watch(&mut self, id: SessionId, tag: Tag) -> Result<WatchPattern, IndexError> {
+        let p = self
+            .slot_mut(id)?
+            .watches
+            .remove(&tag)
+            .ok_or(IndexError::NoSuchTag(tag.0))?;
+        self.dirty |= p.part() as u8;
+        Ok(p)
+    }
+
+    /// Removes every watch of the session (ALL_STOP) and returns how many there were.
+    pub fn remove_all(&mut self, id: SessionId) -> Result<usize, IndexError> {
+        let watches = std::mem::take(&mut self.slot_mut(id)?.watches);
+        for p in watches.values() {
+            self.dirty |= p.part() as u8;
+        }
+        Ok(watches.len())
+    }
+
+    /// The session's watches in tag order (WGET with tag 0).
+    pub fn watches(&self, id: SessionId) -> impl Iterator<Item = (Tag, &WatchPattern)> {
+        self.slot(id)
+            .into_iter()
+            .flat_map(|s| s.watches.iter().map(|(t, p)| (*t, p)))
+    }
+
+    /// The watch with the smallest tag ≥ `tag` (WGET with a tag, spec §3.3).
+    pub fn watch_at_or_after(&self, id: SessionId, tag: Tag) -> Option<(Tag, &WatchPattern)> {
+        self.slot(id)?
+            .watches
+            .range(tag..)
+            .next()
+            .map(|(t, p)| (*t, p))
+    }
+
+    /// The number of watches of the session.
+    pub fn watch_count(&self, id: SessionId) -> usize {
+        self.slot(id).map_or(0, |s| s.watches.len())
+    }
+
+    fn all(&self) -> impl Iterator<Item = (Entry, &WatchPattern)> {
+        self.slots.iter().enumerate().flat_map(|(i, s)| {
+            s.iter().flat_map(move |sw| {
+                sw.watches.iter().map(move |(t, p)| {
+                    (
+                        Entry {
+                            session: SessionId(i as u32),
+                            tag: *t,
+                        },
+                        p,
+                    )
+                })
+            })
+        })
+    }
+
+    fn needs_publish(&self) -> bool {
+        self.dirty != 0 || self.sessions_dirty
+    }
+
+    /// Builds the next snapshot, rebuilding only dirty parts. Entries are produced in
+    /// (session, tag) order, so every key's list is sorted that way.
+    fn build(&mut self, prev: &Snapshot<S>, version: u64) -> Snapshot<S> {
+        let d = self.dirty;
+        let is = |p: Part| d & p as u8 != 0;
+        let v4 = if is(Part::V4) {
+            Arc::new(IpTable::build(self.all().filter_map(|(e, p)| match p {
+                WatchPattern::Ip(IpNet::V4(n)) => Some((u32::from(n.addr()), n.prefix_len(), e)),
+                _ => None,
+            })))
+        } else {
+            prev.v4.clone()
+        };
+        let v6 = if is(Part::V6) {
+            Arc::new(IpTable::build(self.all().filter_map(|(e, p)| match p {
+                WatchPattern::Ip(IpNet::V6(n)) => Some((u128::from(n.addr()), n.prefix_len(), e)),
+                _ => None,
+            })))
+        } else {
+            prev.v6.clone()
+        };
+        let names = if is(Part::Names) {
+            Arc::new(NameTable::build(self.all().filter_map(|(e, p)| match p {
+                WatchPattern::Dns { name, wild } => Some((&name[..], *wild, e)),
+                _ => None,
+            })))
+        } else {
+            prev.names.clone()
+        };
+        let channels = if is(Part::Channels) {
+            Arc::new(ChannelLists::build(self.all().filter_map(
+                |(e, p)| match p {
+                    WatchPattern::Channel(c) => Some((*c, e)),
+                    _ => None,
+                },
+            )))
+        } else {
+            prev.channels.clone()
+        };
+        let errors = if is(Part::Errors) {
+            self.all()
+                .filter(|(_, p)| matches!(p, WatchPattern::Errors))
+                .map(|(e, _)| e)
+                .collect()
+        } else {
+            prev.errors.clone()
+        };
+        let sessions = if self.sessions_dirty {
+            self.slots
+                .iter()
+                .map(|s| s.as_ref().map(|s| s.handle.clone()))
+                .collect()
+        } else {
+            prev.sessions.clone()
+        };
+        self.dirty = 0;
+        self.sessions_dirty = false;
+        Snapshot {
+            v4,
+            v6,
+            names,
+            channels,
+            errors,
+            sessions,
+            version,
+        }
+    }
+}
+
+/// The index shared by every session and ingest task.
+#[derive(Debug)]
+pub struct SharedIndex<S> {
+    master: Mutex<Master<S>>,
+    current: RwLock<Arc<Snapshot<S>>>,
+    version: AtomicU64,
+}
+
+impl<S: Clone + Send + Sync> SharedIndex<S> {
+    /// An empty index allowing at most `max_watches` watches per session.
+    pub fn new(max_watches: usize) -> Arc<Self> {
+        Arc::new(SharedIndex {
+            master: Mutex::new(Master::new(max_watches)),
+            current: RwLock::new(Arc::new(Snapshot::default())),
+            version: AtomicU64::new(0),
+        })
+    }
+
+    /// Runs `f` on the master copy, then publishes a new snapshot if anything changed. Batch
+    /// several changes in one call to publish once (e.g. every request of one read).
+    pub fn update<R>(&self, f: impl FnOnce(&mut Master<S>) -> R) -> R {
+        let mut m = self.master.lock().unwrap_or_else(|e| e.into_inner());
+        let r = f(&mut m);
+        if m.needs_publish() {
+            let prev = self.snapshot();
+            let next = Arc::new(m.build(&prev, prev.version + 1));
+            let v = next.version;
+            *self.current.write().unwrap_or_else(|e| e.into_inner()) = next;
+            self.version.store(v, Ordering::Release);
+        }
+        r
+    }
+
+    /// Reads the master copy (for WGET) without publishing.
+    pub fn inspect<R>(&self, f: impl FnOnce(&Master<S>) -> R) -> R {
+        f(&self.master.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The current snapshot.
+    pub fn snapshot(&self) -> Arc<Snapshot<S>> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// A cached reader for one ingest task.
+    pub fn reader(self: &Arc<Self>) -> IndexReader<S> {
+        let cached = self.snapshot();
+        IndexReader {
+            version: cached.version,
+            cached,
+            shared: self.clone(),
+        }
+    }
+}
+
+/// One task's view of a [`SharedIndex`]: a cached snapshot refreshed when the published
+/// version changes. [`IndexReader::current`] costs one atomic load when nothing changed.
+#[derive(Debug)]
+pub struct IndexReader<S> {
+    shared: Arc<SharedIndex<S>>,
+    cached: Arc<Snapshot<S>>,
+    version: u64,
+}
+
+impl<S: Clone + Send + Sync> IndexReader<S> {
+    /// The newest published snapshot.
+    #[inline]
+    pub fn current(&mut self) -> &Snapshot<S> {
+        let v = self.shared.version.load(Ordering::Acquire);
+        if v != self.version {
+            self.cached = self.shared.snapshot();
+            self.version = v;
+        }
+        &self.cached
+    }
+
+    /// The newest published snapshot as a shared handle.
+    pub fn current_arc(&mut self) -> Arc<Snapshot<S>> {
+        self.current();
+        self.cached.clone()
+    }
+}
+
+/// Convenience for tests and benchmarks: an IP watch from text (`10.0.0.0/8`, `192.0.2.1`).
+pub fn ip_watch(text: &str) -> Option<WatchPattern> {
+    if let Ok(n) = text.parse::<IpNet>() {
+        return WatchPattern::ip(n.addr(), n.prefix_len()).ok();
+    }
+    let a: IpAddr = text.parse().ok()?;
+    WatchPattern::ip(a, if a.is_ipv4() { 32 } else { 128 }).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::name;
+
+    fn dns(t: &str, wild: bool) -> WatchPattern {
+        WatchPattern::dns(&name::from_text(t).unwrap(), wild).unwrap()
+    }
+
+    fn names(s: &Snapshot<&'static str>, q: &str) -> Vec<(u32, u16)> {
+        let mut v = Vec::new();
+        s.match_name(&name::from_text(q).unwrap(), |e| {
+            v.push((e.session.0, e.tag.0))
+        });
+        v
+    }
+
+    #[test]
+    fn watch_lifecycle_and_publication() {
+        let idx = SharedIndex::new(10);
+        let mut reader = idx.reader();
+        assert_eq!(reader.current().version(), 0);
+        let (a, b) = idx.update(|m| (m.add_session("a"), m.add_session("b")));
+        assert_eq!(reader.current().version(), 1);
+        assert_eq!(reader.current().session(b), Some(&"b"));
+        idx.update(|m| {
+            m.add_watch(a, Tag(2), dns("google.com", true)).unwrap();
+            m.add_watch(a, Tag(1), dns("www.google.com", false))
+                .unwrap();
+            m.add_watch(b, Tag(9), ip_watch("10.1.2.3/8").unwrap())
+                .unwrap();
+            m.add_watch(b, Tag(3), WatchPattern::Channel(221)).unwrap();
+            m.add_watch(b, Tag(4), WatchPattern::Errors).unwrap();
+        });
+        let s = reader.current();
+        assert_eq!(names(s, "www.GOOGLE.com"), [(0, 1), (0, 2)]);
+        let mut ips = Vec::new();
+        s.match_ip_bytes(&[10, 200, 0, 1], |e| ips.push(e.tag.0));
+        assert_eq!(ips, [9]);
+        assert_eq!(s.channel_watches(221).len(), 1);
+        assert!(s.channel_watches(222).is_empty());
+        assert_eq!(s.error_watches().len(), 1);
+
+        // Duplicate tag, zero tag, limit.
+        idx.update(|m| {
+            assert_eq!(
+                m.add_watch(a, Tag(2), WatchPattern::Errors),
+                Err(IndexError::DuplicateTag(2))
+            );
+            assert_eq!(
+                m.add_watch(a, Tag(0), WatchPattern::Errors),
+                Err(IndexError::ZeroTag)
+            );
+        });
+        // STOP, WGET helpers.
+        idx.update(|m| {
+            assert_eq!(m.remove_watch(a, Tag(1)), Ok(dns("www.google.com", false)));
+            assert_eq!(m.remove_watch(a, Tag(1)), Err(IndexError::NoSuchTag(1)));
+            assert_eq!(m.watch_at_or_after(b, Tag(5)).map(|w| w.0), Some(Tag(9)));
+            assert_eq!(m.watch_at_or_after(b, Tag(10)), None);
+        });
+        assert_eq!(names(reader.current(), "www.google.com"), [(0, 2)]);
+
+        // Ending a session removes its watches and frees its id for reuse.
+        idx.update(|m| assert!(m.remove_session(b)));
+        let s = reader.current();
+        assert!(s.channel_watches(221).is_empty());
+        assert!(s.error_watches().is_empty());
+        assert_eq!(s.session(b), None);
+        let c = idx.update(|m| m.add_session("c"));
+        assert_eq!(c, b);
+        assert_eq!(idx.inspect(|m| m.watch_count(c)), 0);
+    }
+
+    #[test]
+    fn unchanged_parts_are_shared() {
+        let idx = SharedIndex::new(10);
+        let a = idx.update(|m| m.add_session(()));
+        idx.update(|m| m.add_watch(a, Tag(1), ip_watch("10.0.0.0/8").unwrap()))
+            .unwrap();
+        let s1 = idx.snapshot();
+        idx.update(|m| m.add_watch(a, Tag(2), dns("fsi.io", false)))
+            .unwrap();
+        let s2 = idx.snapshot();
+        assert!(Arc::ptr_eq(&s1.v4, &s2.v4));
+        assert!(!Arc::ptr_eq(&s1.names, &s2.names));
+        // No change, no publication.
+        idx.update(|_| ());
+        assert_eq!(idx.snapshot().version(), s2.version());
+    }
+
+    #[test]
+    fn watch_limit() {
+        let idx = SharedIndex::new(2);
+        let a = idx.update(|m| m.add_session(()));
+        idx.update(|m| {
+            m.add_watch(a, Tag(1), WatchPattern::Errors).unwrap();
+            m.add_watch(a, Tag(2), WatchPattern::Channel(1)).unwrap();
+            assert_eq!(
+                m.add_watch(a, Tag(3), WatchPattern::Channel(2)),
+                Err(IndexError::TooMany(2))
+            );
+            assert_eq!(m.remove_all(a), Ok(2));
+        });
+        assert!(idx.snapshot().channel_watches(1).is_empty());
+    }
+}
