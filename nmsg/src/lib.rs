@@ -8,5 +8,6 @@ pub mod proto;
 
 // Modules of the fields helper.
 pub mod dns;
+pub mod fields;
 
 pub use payload::Payload;
