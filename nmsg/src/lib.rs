@@ -6,6 +6,20 @@
 pub mod payload;
 pub mod proto;
 
+// Containers and I/O (helper "nmsg-io").
+pub mod container;
+pub mod crc;
+pub mod error;
+pub mod fragment;
+pub mod header;
+pub mod limits;
+pub mod zlib;
+
+pub use container::{Container, ContainerBuilder, Frame, Payloads, Sequence};
+pub use error::{Error, Result};
+pub use limits::Limits;
+
+// ---- Modules of the other helpers ("schemas", "fields"): add your lines below. ----
 // Modules of the fields helper.
 pub mod dns;
 pub mod fields;

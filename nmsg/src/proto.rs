@@ -139,6 +139,11 @@ impl<'a> FieldIter<'a> {
         FieldIter { buf }
     }
 
+    /// The bytes not read yet.
+    pub fn rest(&self) -> &'a [u8] {
+        self.buf
+    }
+
     fn next_field(&mut self) -> Result<Field<'a>, ProtoError> {
         let key = read_varint(&mut self.buf)?;
         let number = key >> 3;

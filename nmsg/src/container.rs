@@ -1,0 +1,539 @@
+//! Containers (spec §1.1–§1.5): decoding one container or fragment, iterating its payloads
+//! with CRC checks, and building containers.
+//!
+//! Decoding keeps the body as one shared [`Bytes`] and hands out payloads whose inner messages
+//! are slices of it: iterating a container allocates nothing per payload.
+
+use bytes::{BufMut, Bytes};
+
+use crate::crc::payload_crc;
+use crate::error::{Error, Result};
+use crate::fragment::Fragment;
+use crate::header::{Header, FLAG_ZLIB, HEADER_LEN};
+use crate::limits::Limits;
+use crate::payload::Payload;
+use crate::proto::{self, read_varint, FieldIter, ProtoError, Value};
+use crate::zlib;
+
+const F_PAYLOADS: u32 = 1;
+const F_CRCS: u32 = 2;
+const F_SEQUENCE: u32 = 3;
+const F_SEQUENCE_ID: u32 = 4;
+
+/// The sequence fields of a container sent on a datagram socket (spec §1.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sequence {
+    /// Per-container counter, wrapping at 2^32.
+    pub sequence: u32,
+    /// Random id of the output stream.
+    pub sequence_id: u64,
+}
+
+/// A decoded (and, if it was compressed, inflated) container.
+#[derive(Debug, Clone)]
+pub struct Container {
+    flags: u8,
+    body: Bytes,
+    payloads: usize,
+    crcs: usize,
+    sequence: Option<u32>,
+    sequence_id: Option<u64>,
+}
+
+/// One unit of the wire: a whole container or one fragment of one.
+#[derive(Debug, Clone)]
+pub enum Frame {
+    /// A complete container.
+    Container(Container),
+    /// A fragment; `zlib` tells whether the joined body is compressed.
+    Fragment {
+        /// The fragment.
+        fragment: Fragment,
+        /// The ZLIB flag of its header.
+        zlib: bool,
+    },
+}
+
+/// Decodes exactly one container, with its 10-byte header, filling `buf` exactly (as inside an
+/// AXA watch hit). A fragment is refused with [`Error::Fragmented`].
+pub fn decode(buf: &Bytes, limits: &Limits) -> Result<Container> {
+    match decode_frame(buf, limits)? {
+        Frame::Container(c) => Ok(c),
+        Frame::Fragment { .. } => Err(Error::Fragmented),
+    }
+}
+
+/// Decodes a single container that must hold exactly one payload, and returns that payload
+/// (CRC checked when present).
+pub fn decode_single(buf: &Bytes, limits: &Limits) -> Result<Payload> {
+    let c = decode(buf, limits)?;
+    if c.len() != 1 {
+        return Err(Error::PayloadCount(c.len()));
+    }
+    c.payloads().next().ok_or(Error::PayloadCount(0))?
+}
+
+/// Decodes one version-2 container or fragment that fills `buf` exactly (one datagram).
+pub fn decode_frame(buf: &Bytes, limits: &Limits) -> Result<Frame> {
+    decode_frame_with(buf, limits, false)
+}
+
+/// As [`decode_frame`]; `allow_v1` also accepts a legacy version-1 header (files only).
+pub(crate) fn decode_frame_with(buf: &Bytes, limits: &Limits, allow_v1: bool) -> Result<Frame> {
+    let h = Header::parse(buf, allow_v1, limits.max_container)?;
+    let end = h.frame_len();
+    if buf.len() < end {
+        return Err(Error::Truncated {
+            need: end,
+            have: buf.len(),
+        });
+    }
+    if buf.len() > end {
+        return Err(Error::TrailingBytes {
+            extra: buf.len() - end,
+        });
+    }
+    let body = buf.slice(h.header_len()..);
+    if h.is_fragment() {
+        Ok(Frame::Fragment {
+            fragment: Fragment::decode(&body)?,
+            zlib: h.is_zlib(),
+        })
+    } else {
+        Ok(Frame::Container(Container::from_body(body, h.flags, limits)?))
+    }
+}
+
+impl Container {
+    /// Builds a container from its body as it follows the header (or as a fragment set joins
+    /// it). When `flags` has [`FLAG_ZLIB`] the body is inflated within
+    /// [`Limits::max_inflated`]. The top level of the body is validated here; each payload is
+    /// decoded (and its CRC checked) while iterating.
+    pub fn from_body(body: Bytes, flags: u8, limits: &Limits) -> Result<Container> {
+        let body = if flags & FLAG_ZLIB != 0 {
+            zlib::inflate(&body, limits.max_inflated)?
+        } else {
+            body
+        };
+        let mut c = Container {
+            flags,
+            body,
+            payloads: 0,
+            crcs: 0,
+            sequence: None,
+            sequence_id: None,
+        };
+        for field in FieldIter::new(&c.body) {
+            let f = field?;
+            match (f.number, f.value) {
+                (F_PAYLOADS, Value::Len(_)) => c.payloads += 1,
+                (F_CRCS, Value::Varint(_)) => c.crcs += 1,
+                (F_CRCS, Value::Len(packed)) => {
+                    for v in proto::packed_varints(packed) {
+                        v?;
+                        c.crcs += 1;
+                    }
+                }
+                (F_SEQUENCE, v) => c.sequence = Some(v.varint(F_SEQUENCE)? as u32),
+                (F_SEQUENCE_ID, v) => c.sequence_id = Some(v.varint(F_SEQUENCE_ID)?),
+                (F_PAYLOADS | F_CRCS, _) => return Err(ProtoError::WrongWireType(f.number).into()),
+                _ => {}
+            }
+        }
+        Ok(c)
+    }
+
+    /// The number of payloads.
+    pub fn len(&self) -> usize {
+        self.payloads
+    }
+
+    /// True when the container holds no payload.
+    pub fn is_empty(&self) -> bool {
+        self.payloads == 0
+    }
+
+    /// The number of `payload_crcs` entries (0 when the producer wrote none).
+    pub fn crc_count(&self) -> usize {
+        self.crcs
+    }
+
+    /// The header flags the container arrived with.
+    pub fn flags(&self) -> u8 {
+        self.flags
+    }
+
+    /// The `sequence` field, set by datagram writers.
+    pub fn sequence(&self) -> Option<u32> {
+        self.sequence
+    }
+
+    /// The `sequence_id` field, set by datagram writers.
+    pub fn sequence_id(&self) -> Option<u64> {
+        self.sequence_id
+    }
+
+    /// The uncompressed body (the serialized `nmsg.Nmsg`).
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Iterates over the payloads in order. A payload whose CRC does not match yields
+    /// [`Error::CrcMismatch`] and iteration goes on with the next one; an undecodable payload
+    /// yields [`Error::Proto`] likewise.
+    pub fn payloads(&self) -> Payloads {
+        Payloads {
+            body: self.body.clone(),
+            pos: 0,
+            crc_pos: 0,
+            packed: 0..0,
+            index: 0,
+        }
+    }
+}
+
+impl IntoIterator for &Container {
+    type Item = Result<Payload>;
+    type IntoIter = Payloads;
+    fn into_iter(self) -> Payloads {
+        self.payloads()
+    }
+}
+
+/// Iterator over the payloads of a [`Container`], with CRC checks; see [`Container::payloads`].
+#[derive(Debug, Clone)]
+pub struct Payloads {
+    body: Bytes,
+    pos: usize,
+    crc_pos: usize,
+    packed: std::ops::Range<usize>,
+    index: usize,
+}
+
+impl Payloads {
+    /// The next payload CRC on the wire, if any is left.
+    fn next_crc(&mut self) -> Option<u32> {
+        if !self.packed.is_empty() {
+            let mut s = &self.body[self.packed.clone()];
+            let v = read_varint(&mut s).ok()?;
+            self.packed.start = self.packed.end - s.len();
+            return Some(v as u32);
+        }
+        loop {
+            let mut it = FieldIter::new(&self.body[self.crc_pos..]);
+            let found = loop {
+                match it.next() {
+                    Some(Ok(f)) if f.number == F_CRCS => break Some(f.value),
+                    Some(Ok(_)) => continue,
+                    _ => break None,
+                }
+            };
+            let end = self.body.len() - it.rest().len();
+            match found {
+                Some(Value::Varint(v)) => {
+                    self.crc_pos = end;
+                    return Some(v as u32);
+                }
+                Some(Value::Len(p)) => {
+                    self.crc_pos = end;
+                    self.packed = end - p.len()..end;
+                    if !self.packed.is_empty() {
+                        return self.next_crc();
+                    }
+                }
+                _ => {
+                    self.crc_pos = self.body.len();
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+impl Iterator for Payloads {
+    type Item = Result<Payload>;
+
+    fn next(&mut self) -> Option<Result<Payload>> {
+        let mut it = FieldIter::new(&self.body[self.pos..]);
+        let len = loop {
+            match it.next() {
+                Some(Ok(f)) if f.number == F_PAYLOADS => break f.value.bytes(F_PAYLOADS).ok()?.len(),
+                Some(Ok(_)) => continue,
+                _ => {
+                    self.pos = self.body.len();
+                    return None;
+                }
+            }
+        };
+        self.pos = self.body.len() - it.rest().len();
+        let raw = self.body.slice(self.pos - len..self.pos);
+        let index = self.index;
+        self.index += 1;
+        let wire_crc = self.next_crc();
+        let p = match Payload::decode(&raw) {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e.into())),
+        };
+        if let Some(wire) = wire_crc {
+            let computed = payload_crc(p.payload_bytes());
+            if computed != wire {
+                return Some(Err(Error::CrcMismatch {
+                    index,
+                    wire,
+                    computed,
+                }));
+            }
+        }
+        Some(Ok(p))
+    }
+}
+
+/// Accumulates payloads into a container body (payloads, then their CRCs, then the sequence
+/// fields: protobuf-c's field order, so the bytes match libnmsg's), tracking libnmsg's size
+/// estimate (spec §1.7).
+#[derive(Debug, Clone, Default)]
+pub struct ContainerBuilder {
+    payloads: Vec<u8>,
+    crcs: Vec<u32>,
+    estimate: usize,
+}
+
+/// What libnmsg adds to its estimate for the sequence fields.
+const SEQUENCE_ESTIMATE: usize = 18;
+
+/// libnmsg's estimate for one payload of `np_len` encoded bytes: field tag and length, CRC.
+fn payload_estimate(np_len: usize) -> usize {
+    np_len
+        + 2
+        + usize::from(np_len >= 1 << 7)
+        + usize::from(np_len >= 1 << 14)
+        + usize::from(np_len >= 1 << 21)
+        + 6
+}
+
+impl ContainerBuilder {
+    /// An empty builder.
+    pub fn new() -> ContainerBuilder {
+        ContainerBuilder::default()
+    }
+
+    /// The number of payloads added.
+    pub fn len(&self) -> usize {
+        self.crcs.len()
+    }
+
+    /// True when no payload was added.
+    pub fn is_empty(&self) -> bool {
+        self.crcs.is_empty()
+    }
+
+    /// libnmsg's running size estimate, header included.
+    pub fn estimate(&self) -> usize {
+        HEADER_LEN + self.estimate
+    }
+
+    /// True when adding `p` would make a container of `size` bytes *full* in libnmsg's sense
+    /// (the caller should write this container out first). Always false when empty.
+    pub fn is_full_for(&self, p: &Payload, size: usize) -> bool {
+        !self.is_empty() && self.estimate() + p.encoded_len() + 32 >= size
+    }
+
+    /// True when the estimate, sequence fields included, is above `size`: the container needs
+    /// fragments unless compression shrinks it enough.
+    pub fn is_overfull(&self, size: usize) -> bool {
+        self.estimate() + SEQUENCE_ESTIMATE > size
+    }
+
+    /// Adds a payload (encoded now; its CRC is computed now).
+    pub fn push(&mut self, p: &Payload) {
+        let np_len = p.encoded_len();
+        proto::put_key(&mut self.payloads, F_PAYLOADS, proto::WT_LEN);
+        proto::put_varint(&mut self.payloads, np_len as u64);
+        p.encode(&mut self.payloads);
+        self.crcs.push(payload_crc(p.payload_bytes()));
+        self.estimate += payload_estimate(np_len);
+    }
+
+    /// Removes every payload.
+    pub fn clear(&mut self) {
+        self.payloads.clear();
+        self.crcs.clear();
+        self.estimate = 0;
+    }
+
+    /// The exact size of the uncompressed body [`ContainerBuilder::write_body`] writes.
+    pub fn body_len(&self, seq: Option<Sequence>) -> usize {
+        self.payloads.len()
+            + self
+                .crcs
+                .iter()
+                .map(|&c| proto::varint_field_len(F_CRCS, u64::from(c)))
+                .sum::<usize>()
+            + seq.map_or(0, |s| {
+                proto::varint_field_len(F_SEQUENCE, u64::from(s.sequence))
+                    + proto::varint_field_len(F_SEQUENCE_ID, s.sequence_id)
+            })
+    }
+
+    /// Writes the uncompressed body (no header).
+    pub fn write_body<B: BufMut>(&self, seq: Option<Sequence>, out: &mut B) {
+        out.put_slice(&self.payloads);
+        for &c in &self.crcs {
+            proto::put_varint_field(out, F_CRCS, u64::from(c));
+        }
+        if let Some(s) = seq {
+            proto::put_varint_field(out, F_SEQUENCE, u64::from(s.sequence));
+            proto::put_varint_field(out, F_SEQUENCE_ID, s.sequence_id);
+        }
+    }
+
+    /// Writes one whole container, header included, compressed when `zlib` is set. The size is
+    /// not checked: a writer that must respect a datagram size fragments instead
+    /// (see [`crate::writer::Writer`]).
+    pub fn write<B: BufMut>(&self, seq: Option<Sequence>, zlib: bool, out: &mut B) {
+        if zlib {
+            let mut body = Vec::with_capacity(self.body_len(seq));
+            self.write_body(seq, &mut body);
+            let mut z = Vec::with_capacity(body.len() / 2 + 16);
+            zlib::compress(&body, &mut z);
+            Header::new(FLAG_ZLIB, z.len() as u32).write(out);
+            out.put_slice(&z);
+        } else {
+            Header::new(0, self.body_len(seq) as u32).write(out);
+            self.write_body(seq, out);
+        }
+    }
+}
+
+/// The size of the container [`encode`] writes for `payloads`.
+pub fn encoded_len(payloads: &[Payload]) -> usize {
+    HEADER_LEN + body_len(payloads)
+}
+
+fn body_len(payloads: &[Payload]) -> usize {
+    payloads
+        .iter()
+        .map(|p| {
+            proto::bytes_field_len(F_PAYLOADS, p.encoded_len())
+                + proto::varint_field_len(F_CRCS, u64::from(payload_crc(p.payload_bytes())))
+        })
+        .sum()
+}
+
+/// Writes one uncompressed container holding `payloads`, each with its CRC, without sequence
+/// fields: what an AXA server puts in a watch hit. No buffer is allocated.
+pub fn encode<B: BufMut>(payloads: &[Payload], out: &mut B) {
+    Header::new(0, body_len(payloads) as u32).write(out);
+    for p in payloads {
+        proto::put_key(out, F_PAYLOADS, proto::WT_LEN);
+        proto::put_varint(out, p.encoded_len() as u64);
+        p.encode(out);
+    }
+    for p in payloads {
+        proto::put_varint_field(out, F_CRCS, u64::from(payload_crc(p.payload_bytes())));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payload(n: u8) -> Payload {
+        Payload {
+            vid: 1,
+            msgtype: 9,
+            time_sec: 1_700_000_000 + i64::from(n),
+            time_nsec: 5,
+            payload: Some(Bytes::from(vec![n; 40 + usize::from(n)])),
+            source: Some(0x1972_1976),
+            ..Payload::default()
+        }
+    }
+
+    #[test]
+    fn encode_decode_round_trip() {
+        let ps: Vec<_> = (0..3).map(payload).collect();
+        let mut out = Vec::new();
+        encode(&ps, &mut out);
+        assert_eq!(out.len(), encoded_len(&ps));
+        let c = decode(&Bytes::from(out.clone()), &Limits::default()).unwrap();
+        assert_eq!((c.len(), c.crc_count(), c.sequence()), (3, 3, None));
+        let got: Vec<_> = c.payloads().collect::<Result<_>>().unwrap();
+        assert_eq!(got, ps);
+        // The builder writes the same bytes.
+        let mut b = ContainerBuilder::new();
+        ps.iter().for_each(|p| b.push(p));
+        let mut out2 = Vec::new();
+        b.write(None, false, &mut out2);
+        assert_eq!(out, out2);
+    }
+
+    #[test]
+    fn zlib_and_sequence() {
+        let mut b = ContainerBuilder::new();
+        b.push(&payload(1));
+        let seq = Sequence {
+            sequence: 7,
+            sequence_id: u64::MAX,
+        };
+        let mut out = Vec::new();
+        b.write(Some(seq), true, &mut out);
+        assert_eq!(out[4], FLAG_ZLIB);
+        let c = decode(&Bytes::from(out), &Limits::default()).unwrap();
+        assert_eq!((c.sequence(), c.sequence_id()), (Some(7), Some(u64::MAX)));
+        assert_eq!(c.payloads().next().unwrap().unwrap(), payload(1));
+    }
+
+    #[test]
+    fn crc_mismatch_skips_one_payload_only() {
+        let ps: Vec<_> = (0..3).map(payload).collect();
+        let mut out = Vec::new();
+        encode(&ps, &mut out);
+        // Corrupt one byte of the second payload's inner message.
+        let pos = out.windows(41).position(|w| w == [1u8; 41]).unwrap();
+        out[pos + 20] ^= 0xff;
+        let c = decode(&Bytes::from(out), &Limits::default()).unwrap();
+        let got: Vec<_> = c.payloads().collect();
+        assert_eq!(got.len(), 3);
+        assert!(got[0].is_ok() && got[2].is_ok());
+        assert!(matches!(got[1], Err(Error::CrcMismatch { index: 1, .. })));
+    }
+
+    #[test]
+    fn packed_crcs_accepted() {
+        let p = payload(4);
+        let mut body = Vec::new();
+        proto::put_bytes_field(&mut body, F_PAYLOADS, &{
+            let mut v = Vec::new();
+            p.encode(&mut v);
+            v
+        });
+        let mut packed = Vec::new();
+        proto::put_varint(&mut packed, u64::from(payload_crc(p.payload_bytes())));
+        proto::put_bytes_field(&mut body, F_CRCS, &packed);
+        let c = Container::from_body(Bytes::from(body), 0, &Limits::default()).unwrap();
+        assert_eq!(c.crc_count(), 1);
+        assert_eq!(c.payloads().next().unwrap().unwrap(), p);
+    }
+
+    #[test]
+    fn single_payload_rules() {
+        let mut one = Vec::new();
+        encode(&[payload(2)], &mut one);
+        assert_eq!(
+            decode_single(&Bytes::from(one.clone()), &Limits::default()).unwrap(),
+            payload(2)
+        );
+        let mut two = Vec::new();
+        encode(&[payload(2), payload(3)], &mut two);
+        assert!(matches!(
+            decode_single(&Bytes::from(two), &Limits::default()),
+            Err(Error::PayloadCount(2))
+        ));
+        one.push(0);
+        assert!(matches!(
+            decode(&Bytes::from(one), &Limits::default()),
+            Err(Error::TrailingBytes { extra: 1 })
+        ));
+    }
+}
