@@ -1,0 +1,10 @@
+//! sratool's command language (parsing a line into typed commands) and the text it prints for
+//! server messages.
+
+pub mod command;
+pub mod format;
+pub mod help;
+mod table;
+
+pub use command::{parse_line, Command, CommandError, Tagged};
+pub use help::help;
