@@ -1,0 +1,1 @@
+//! The `~/.axa/config` alias file (spec §8.4).

@@ -1,0 +1,1 @@
+//! Connection strings (spec §4.1).
