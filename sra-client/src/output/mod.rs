@@ -19,6 +19,7 @@
 use std::io;
 use std::time::Duration;
 
+pub mod driver;
 pub mod packet;
 pub mod pcap;
 pub mod spec;

@@ -1,0 +1,323 @@
+//! The output thread: owns the [`Output`], writes the hits the network task hands it over a
+//! bounded channel, flushes after [`FLUSH_AFTER_SILENCE`] without hits, and applies the
+//! `-C`/`-T`/`-Z` limits — rotating files with a [`Kickfile`] when `-k` is given, or stopping.
+//!
+//! The network side never blocks on it: [`OutputDriver::offer`] fails when the queue is full
+//! and the hit is counted in [`OutputDriver::dropped`].
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+
+use super::{Hit, IpPacket, Output, OutputError, FLUSH_AFTER_SILENCE};
+use crate::kickfile::{Kickfile, KickfileError};
+use crate::rotation::{Limits, Rotation, Trigger};
+
+/// How long the driver waits for kickfile commands at exit.
+pub const KICKFILE_WAIT: Duration = Duration::from_secs(10);
+
+/// A hit the driver owns (what the network task sends).
+#[derive(Debug, Clone, PartialEq)]
+pub enum OwnedHit {
+    /// One NMSG payload.
+    Nmsg {
+        /// SIE channel.
+        channel: u16,
+        /// The payload.
+        payload: nmsg::Payload,
+    },
+    /// A raw IP packet.
+    Ip {
+        /// SIE channel.
+        channel: u16,
+        /// Capture seconds.
+        tv_sec: u32,
+        /// Capture microseconds.
+        tv_usec: u32,
+        /// Original length.
+        ip_len: u32,
+        /// Captured bytes.
+        data: Bytes,
+    },
+    /// A hit that is not written (an NMSG fragment) but still counts for `-C`, as in libaxa.
+    Ignored,
+}
+
+impl OwnedHit {
+    fn as_hit(&self) -> Option<Hit<'_>> {
+        match self {
+            OwnedHit::Nmsg { channel, payload } => Some(Hit::Nmsg {
+                channel: *channel,
+                payload,
+            }),
+            OwnedHit::Ip {
+                channel,
+                tv_sec,
+                tv_usec,
+                ip_len,
+                data,
+            } => Some(Hit::Ip {
+                channel: *channel,
+                packet: IpPacket {
+                    tv_sec: *tv_sec,
+                    tv_usec: *tv_usec,
+                    ip_len: *ip_len,
+                    data,
+                },
+            }),
+            OwnedHit::Ignored => None,
+        }
+    }
+}
+
+/// Opens an output on a path (the `.part` file with `-k`, else the configured file), or on
+/// the configured destination when `None`.
+pub type Opener = Box<dyn FnMut(Option<&Path>) -> Result<Box<dyn Output>, OutputError> + Send>;
+
+/// Why the driver ended.
+#[derive(Debug)]
+pub enum DriverExit {
+    /// A `-C`/`-T`/`-Z` limit was reached without `-k`: the tunnel should exit 0.
+    LimitReached(Trigger),
+    /// The tunnel closed the channel (shutdown).
+    Closed,
+    /// Writing failed.
+    Failed(OutputError),
+    /// Kickfile rotation failed.
+    Kickfile(KickfileError),
+}
+
+/// Counters the driver keeps.
+#[derive(Debug, Default)]
+pub struct DriverCounters {
+    /// Hits written.
+    pub written: AtomicU64,
+    /// Hits refused by the output (not fatal, e.g. NMSG on pcap).
+    pub refused: AtomicU64,
+    /// Files finished by rotation.
+    pub rotations: AtomicU64,
+}
+
+enum Msg {
+    Hit(OwnedHit),
+}
+
+/// Handle to the output thread.
+#[derive(Debug)]
+pub struct OutputDriver {
+    tx: Option<SyncSender<Msg>>,
+    dropped: AtomicU64,
+    counters: Arc<DriverCounters>,
+    thread: Option<JoinHandle<DriverExit>>,
+    exit: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
+impl OutputDriver {
+    /// Starts the thread. `kickfile` (with `-k`) makes limits rotate instead of stop; `queue`
+    /// is the channel capacity in hits.
+    pub fn start(
+        mut opener: Opener,
+        limits: Limits,
+        kickfile: Option<Kickfile>,
+        queue: usize,
+    ) -> Result<OutputDriver, OutputError> {
+        let first = match &kickfile {
+            Some(k) => opener(Some(k.part_path()))?,
+            None => opener(None)?,
+        };
+        let (tx, rx) = sync_channel(queue.max(1));
+        let counters = Arc::new(DriverCounters::default());
+        let (exit_tx, exit_rx) = tokio::sync::oneshot::channel();
+        let worker = Worker {
+            out: first,
+            opener,
+            rotation: Rotation::new(limits, unix_now()),
+            kickfile,
+            counters: counters.clone(),
+            dirty: false,
+        };
+        let thread = std::thread::Builder::new()
+            .name("sra-output".into())
+            .spawn(move || {
+                let exit = worker.run(rx);
+                let _ = exit_tx.send(());
+                exit
+            })
+            .map_err(|source| OutputError::Open {
+                what: "output thread".into(),
+                source,
+            })?;
+        Ok(OutputDriver {
+            tx: Some(tx),
+            dropped: AtomicU64::new(0),
+            counters,
+            thread: Some(thread),
+            exit: Some(exit_rx),
+        })
+    }
+
+    /// Hands a hit to the thread without waiting. Returns false (and counts it in
+    /// [`OutputDriver::dropped`]) when the queue is full or the thread has ended.
+    pub fn offer(&self, hit: OwnedHit) -> bool {
+        let Some(tx) = &self.tx else { return false };
+        match tx.try_send(Msg::Hit(hit)) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                false
+            }
+        }
+    }
+
+    /// Hits dropped because the output thread was behind.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// The thread's counters.
+    pub fn counters(&self) -> &DriverCounters {
+        &self.counters
+    }
+
+    /// Resolves when the thread has ended on its own (limit reached or failure); take it once
+    /// to `select!` on it.
+    pub fn take_exit_signal(&mut self) -> Option<tokio::sync::oneshot::Receiver<()>> {
+        self.exit.take()
+    }
+
+    /// Closes the queue, lets the thread write what is queued, finish the file (kickfile
+    /// rename and command) and returns why it ended.
+    pub fn shutdown(mut self) -> DriverExit {
+        self.tx.take();
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(exit)) => exit,
+            _ => DriverExit::Failed(OutputError::Write {
+                what: "output thread".into(),
+                source: std::io::Error::other("output thread panicked"),
+            }),
+        }
+    }
+}
+
+impl Drop for OutputDriver {
+    fn drop(&mut self) {
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Worker {
+    out: Box<dyn Output>,
+    opener: Opener,
+    rotation: Rotation,
+    kickfile: Option<Kickfile>,
+    counters: Arc<DriverCounters>,
+    dirty: bool,
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl Worker {
+    fn run(mut self, rx: Receiver<Msg>) -> DriverExit {
+        loop {
+            // Wake up to flush after silence, and at least every second for `-T`.
+            let wait = if self.dirty {
+                FLUSH_AFTER_SILENCE
+            } else {
+                match self.rotation.secs_to_boundary(unix_now()) {
+                    Some(0) => FLUSH_AFTER_SILENCE,
+                    _ => Duration::from_secs(1),
+                }
+            };
+            let trigger = match rx.recv_timeout(wait) {
+                Ok(Msg::Hit(hit)) => {
+                    if let Some(h) = hit.as_hit() {
+                        match self.out.write_hit(&h) {
+                            Ok(_) => {
+                                self.counters.written.fetch_add(1, Ordering::Relaxed);
+                                self.dirty = true;
+                            }
+                            Err(e) if !e.is_fatal() => {
+                                self.counters.refused.fetch_add(1, Ordering::Relaxed);
+                                tracing::warn!(error = %e, "output refused a hit");
+                            }
+                            Err(e) => return self.end(DriverExit::Failed(e)),
+                        }
+                    }
+                    self.rotation
+                        .on_hit()
+                        .or_else(|| self.rotation.on_size(self.out.bytes_written()))
+                        .or_else(|| self.rotation.on_tick(unix_now()))
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if self.dirty {
+                        if let Err(e) = self.out.flush() {
+                            return self.end(DriverExit::Failed(e));
+                        }
+                        self.dirty = false;
+                    }
+                    self.rotation.on_tick(unix_now())
+                }
+                Err(RecvTimeoutError::Disconnected) => return self.end(DriverExit::Closed),
+            };
+            let Some(trigger) = trigger else { continue };
+            if self.kickfile.is_none() {
+                return self.end(DriverExit::LimitReached(trigger));
+            }
+            if let Err(e) = self.rotate() {
+                return self.end(e);
+            }
+        }
+    }
+
+    fn rotate(&mut self) -> Result<(), DriverExit> {
+        self.out.finish().map_err(DriverExit::Failed)?;
+        self.dirty = false;
+        let Some(k) = self.kickfile.as_mut() else {
+            return Ok(());
+        };
+        let done = k.finish().map_err(DriverExit::Kickfile)?;
+        tracing::debug!(file = %done.display(), "output file finished");
+        self.counters.rotations.fetch_add(1, Ordering::Relaxed);
+        k.rotate(SystemTime::now());
+        let part: PathBuf = k.part_path().to_owned();
+        self.out = (self.opener)(Some(&part)).map_err(DriverExit::Failed)?;
+        Ok(())
+    }
+
+    /// Finishes the current file (and, with `-k`, renames it and runs the command, as libaxa
+    /// does at exit) and reports `exit` unless finishing fails.
+    fn end(mut self, exit: DriverExit) -> DriverExit {
+        let finished = self.out.finish();
+        if let Some(k) = self.kickfile.as_mut() {
+            match k.finish() {
+                Ok(done) => tracing::debug!(file = %done.display(), "last output file finished"),
+                Err(e) => tracing::warn!(error = %e, "kickfile at exit"),
+            }
+            if !k.wait_commands(KICKFILE_WAIT) {
+                tracing::warn!("kickfile command still running at exit");
+            }
+        }
+        match (exit, finished) {
+            (DriverExit::Closed, Err(e)) | (DriverExit::LimitReached(_), Err(e)) => {
+                DriverExit::Failed(e)
+            }
+            (exit, _) => exit,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
