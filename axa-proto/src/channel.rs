@@ -157,7 +157,16 @@ mod tests {
             "invalid channel \"all\""
         );
         assert_eq!(parse_channel(" ", true), Err(ChannelParseError::Missing));
-        for bad in ["ch", "4096", "+5", "-0", "ch+221", "ch 5", "0000000000000001", "x1"] {
+        for bad in [
+            "ch",
+            "4096",
+            "+5",
+            "-0",
+            "ch+221",
+            "ch 5",
+            "0000000000000001",
+            "x1",
+        ] {
             assert!(parse_channel(bad, true).is_err(), "{bad}");
         }
         assert_eq!(ChannelName(0xFFFF).to_string(), "all");

@@ -249,7 +249,10 @@ mod tests {
             "unknown op #14 illegal from SRA client to SRA"
         );
         assert_eq!(
-            hdr(8 + 36, 1, 2, 4).check(Direction::FromSra).unwrap_err().to_string(),
+            hdr(8 + 36, 1, 2, 4)
+                .check(Direction::FromSra)
+                .unwrap_err()
+                .to_string(),
             "unexpected tag 1 for MISSED"
         );
         assert_eq!(

@@ -174,7 +174,9 @@ pub fn message_to_json(
         Message::Join(x) => j.num("id", x.id),
         Message::Opt(o) => opt_keys(&mut j, o),
         Message::StatsReq(s) => stats_req_keys(&mut j, s).map_err(|e| fail(&e))?,
-        Message::StatsRsp(s) => crate::json_stats::stats_rsp_keys(&mut j, s).map_err(|e| fail(&e))?,
+        Message::StatsRsp(s) => {
+            crate::json_stats::stats_rsp_keys(&mut j, s).map_err(|e| fail(&e))?
+        }
         Message::KillReq(k) | Message::KillRsp(k) => {
             j.num("mode", k.mode);
             j.str("user", &k.user);
@@ -228,7 +230,10 @@ fn nmsg_whit_keys(j: &mut JsonOut, w: &WhitNmsg, nmsg: &dyn NmsgRenderer) -> Res
         Some(m) => j.str("mname", m),
         None => j.num("msgtype", w.msgtype),
     }
-    j.str("time", &format!("{}.{:09}", utc_time(w.ts_sec as i64, ' '), w.ts_nsec));
+    j.str(
+        "time",
+        &format!("{}.{:09}", utc_time(w.ts_sec as i64, ' '), w.ts_nsec),
+    );
     if let Some(obj) = &hit.json {
         j.raw("nmsg", obj);
     }
@@ -237,7 +242,10 @@ fn nmsg_whit_keys(j: &mut JsonOut, w: &WhitNmsg, nmsg: &dyn NmsgRenderer) -> Res
 
 fn ip_whit_keys(j: &mut JsonOut, w: &WhitIp) {
     j.str("channel", &ChannelName(w.ch).to_string());
-    j.str("time", &format!("{}.{:06}", utc_time(w.tv_sec as i64, ' '), w.tv_usec));
+    j.str(
+        "time",
+        &format!("{}.{:06}", utc_time(w.tv_sec as i64, ' '), w.tv_usec),
+    );
     crate::json_ip::ip_keys(j, &w.packet);
 }
 

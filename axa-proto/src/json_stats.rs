@@ -148,12 +148,22 @@ fn user_keys(j: &mut JsonOut, u: &[u8]) -> u8 {
     j.num("sn", le_u32(u, 91));
     j.str("connected_since", &iso(le_u64(u, 95)));
     let rl = le_u64(u, 111);
-    j.num("ratelimit", if rl == crate::opt::RLIMIT_OFF { 0 } else { rl });
+    j.num(
+        "ratelimit",
+        if rl == crate::opt::RLIMIT_OFF { 0 } else { rl },
+    );
     j.raw("sample", &format!("{:.2}", le_u64(u, 119) as f64));
     j.str("last_count_update", &iso(le_u64(u, 127)));
-    for (i, k) in ["filtered", "missed", "collected", "sent", "rlimit", "congested"]
-        .iter()
-        .enumerate()
+    for (i, k) in [
+        "filtered",
+        "missed",
+        "collected",
+        "sent",
+        "rlimit",
+        "congested",
+    ]
+    .iter()
+    .enumerate()
     {
         j.num(k, le_u64(u, 143 + 8 * i));
     }

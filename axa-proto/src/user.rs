@@ -48,7 +48,9 @@ impl Join {
     /// Decode a JOIN body.
     pub fn decode(body: &Bytes) -> Result<Join, ProtoError> {
         check_op_body(Op::Join, body)?;
-        Ok(Join { id: le_u64(body, 0) })
+        Ok(Join {
+            id: le_u64(body, 0),
+        })
     }
 
     /// Write the body.

@@ -157,16 +157,43 @@ mod tests {
         let e = |op, b: &[u8]| check_body(op, b).unwrap_err().to_string();
         assert_eq!(e(Op::Ok, b"x"), "OK message not null terminated");
         assert_eq!(e(Op::Hello, &[]), "HELLO version truncated");
-        assert_eq!(e(Op::User, &[b'a'; 64]), "USER user name not null terminated");
-        assert_eq!(e(Op::Clist, &[0xff, 0xff, 1, 0]), "CHANNEL LIST ch65535 is an invalid channel");
-        assert_eq!(e(Op::Clist, &[1, 0, 1, 1]), "CHANNEL LIST channel not null terminated");
-        assert_eq!(e(Op::Channel, &[0, 0x10, 1]), "CHANNEL ON/OFF ch4096 is an invalid channel");
+        assert_eq!(
+            e(Op::User, &[b'a'; 64]),
+            "USER user name not null terminated"
+        );
+        assert_eq!(
+            e(Op::Clist, &[0xff, 0xff, 1, 0]),
+            "CHANNEL LIST ch65535 is an invalid channel"
+        );
+        assert_eq!(
+            e(Op::Clist, &[1, 0, 1, 1]),
+            "CHANNEL LIST channel not null terminated"
+        );
+        assert_eq!(
+            e(Op::Channel, &[0, 0x10, 1]),
+            "CHANNEL ON/OFF ch4096 is an invalid channel"
+        );
         assert!(check_body(Op::Channel, &[0xff, 0xff, 1]).is_ok());
-        assert_eq!(e(Op::Whit, &[0, 0, 0, 0, 0]), "WATCH HIT bad nmsg watch hit length 5");
-        assert_eq!(e(Op::Whit, &[0, 0, 1, 0, 0]), "WATCH HIT bad IP watch hit length 5");
-        assert_eq!(e(Op::Whit, &[0, 0, 2, 0, 0]), "WATCH HIT bad watch hit type 2");
-        assert_eq!(e(Op::Opt, &[4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), "OPTION unknown option type");
-        assert_eq!(e(Op::Opt, &[0; 48]), "OPTION TRACE bad rate limit option length 48");
+        assert_eq!(
+            e(Op::Whit, &[0, 0, 0, 0, 0]),
+            "WATCH HIT bad nmsg watch hit length 5"
+        );
+        assert_eq!(
+            e(Op::Whit, &[0, 0, 1, 0, 0]),
+            "WATCH HIT bad IP watch hit length 5"
+        );
+        assert_eq!(
+            e(Op::Whit, &[0, 0, 2, 0, 0]),
+            "WATCH HIT bad watch hit type 2"
+        );
+        assert_eq!(
+            e(Op::Opt, &[4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+            "OPTION unknown option type"
+        );
+        assert_eq!(
+            e(Op::Opt, &[0; 48]),
+            "OPTION TRACE bad rate limit option length 48"
+        );
         let mut an = [b'a'; 40];
         an[39] = 0;
         assert_eq!(e(Op::Anom, &an), "ANOMALY name not null terminated");
@@ -176,9 +203,15 @@ mod tests {
         let mut ahit = [b'a'; 49];
         assert_eq!(
             e(Op::Ahit, &ahit),
-            format!("ANOMALY HIT \"{}\" name not null terminated", "a".repeat(32))
+            format!(
+                "ANOMALY HIT \"{}\" name not null terminated",
+                "a".repeat(32)
+            )
         );
         ahit[31] = 0;
-        assert_eq!(e(Op::Ahit, &ahit), "ANOMALY HIT ch24929 is an invalid channel");
+        assert_eq!(
+            e(Op::Ahit, &ahit),
+            "ANOMALY HIT ch24929 is an invalid channel"
+        );
     }
 }

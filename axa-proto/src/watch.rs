@@ -392,20 +392,40 @@ mod tests {
         assert_eq!(err(&[4, 0, 0, 1, 0xdd, 0]), "WATCH bad watch byte 0x1");
         assert_eq!(err(&[4, 0, 4, 0, 0xdd, 0]), "WATCH bad watch flags 0x4");
         assert_eq!(err(&[1, 24, 0, 0]), "WATCH bad IPv4 length 4");
-        assert_eq!(err(&[1, 24, 0, 0, 1, 2, 3, 4, 5]), "WATCH bad IPv4 length 9");
-        assert_eq!(err(&[1, 0, 0, 0, 1, 2, 3, 4]), "WATCH bad prefix length 0 for address length 4");
-        assert_eq!(err(&[1, 16, 0, 0, 10]), "WATCH bad prefix length 16 for address length 1");
-        assert_eq!(err(&[1, 33, 0, 0, 1, 2, 3, 4]), "WATCH bad prefix length 33 for address length 4");
+        assert_eq!(
+            err(&[1, 24, 0, 0, 1, 2, 3, 4, 5]),
+            "WATCH bad IPv4 length 9"
+        );
+        assert_eq!(
+            err(&[1, 0, 0, 0, 1, 2, 3, 4]),
+            "WATCH bad prefix length 0 for address length 4"
+        );
+        assert_eq!(
+            err(&[1, 16, 0, 0, 10]),
+            "WATCH bad prefix length 16 for address length 1"
+        );
+        assert_eq!(
+            err(&[1, 33, 0, 0, 1, 2, 3, 4]),
+            "WATCH bad prefix length 33 for address length 4"
+        );
         assert_eq!(err(&[2, 8, 0, 0]), "WATCH bad IPv6 length 4");
         assert_eq!(err(&[3, 0, 0, 0]), "WATCH bad dns length 4");
         assert_eq!(err(&[3, 0, 0, 0, 1, b'a']), "WATCH bad dns label lengths");
-        assert_eq!(err(&[3, 0, 0, 0, 1, b'a', 0, 0]), "WATCH bad dns label lengths");
+        assert_eq!(
+            err(&[3, 0, 0, 0, 1, b'a', 0, 0]),
+            "WATCH bad dns label lengths"
+        );
         assert_eq!(err(&[4, 0, 0, 0, 1]), "WATCH bad channel watch length 5");
-        assert_eq!(err(&[4, 0, 0, 0, 0xff, 0xff]), "WATCH ch65535 is an invalid channel");
+        assert_eq!(
+            err(&[4, 0, 0, 0, 0xff, 0xff]),
+            "WATCH ch65535 is an invalid channel"
+        );
         assert_eq!(err(&[5, 0, 0, 0, 0]), "WATCH bad error watch length 5");
         assert_eq!(err(&[0, 0, 0, 0]), "WATCH unknown watch type 0");
         assert_eq!(
-            Watch::check(Op::Wlist, &[6, 0, 0, 0]).unwrap_err().to_string(),
+            Watch::check(Op::Wlist, &[6, 0, 0, 0])
+                .unwrap_err()
+                .to_string(),
             "WATCH LIST unknown watch type 6"
         );
     }
@@ -426,6 +446,9 @@ mod tests {
         };
         assert_eq!((&addr[..4], len), (&[0x20, 0x01, 0x00, 0x00][..], 16));
         let w = Watch::decode(&Bytes::from_static(b"\x03\0\0\0\x03FSI\x02Io\0")).unwrap();
-        assert_eq!(w.normalized().pattern, WatchPattern::Dns(Bytes::from_static(b"\x03fsi\x02io\0")));
+        assert_eq!(
+            w.normalized().pattern,
+            WatchPattern::Dns(Bytes::from_static(b"\x03fsi\x02io\0"))
+        );
     }
 }

@@ -176,8 +176,7 @@ fn parse_main(arg: &str) -> Result<Watch, WatchParseError> {
     }
     for key in ["errors", "error"] {
         if let Some(h) = arg.get(..key.len()) {
-            if h.eq_ignore_ascii_case(key) && arg[key.len()..].trim_matches(is_blank).is_empty()
-            {
+            if h.eq_ignore_ascii_case(key) && arg[key.len()..].trim_matches(is_blank).is_empty() {
                 return Ok(Watch::errors());
             }
         }
@@ -295,7 +294,9 @@ pub(crate) fn text_to_wire_name(s: &str) -> Option<Vec<u8>> {
                     if !d.iter().all(u8::is_ascii_digit) {
                         return None;
                     }
-                    let v = (d[0] - b'0') as u32 * 100 + (d[1] - b'0') as u32 * 10 + (d[2] - b'0') as u32;
+                    let v = (d[0] - b'0') as u32 * 100
+                        + (d[1] - b'0') as u32 * 10
+                        + (d[2] - b'0') as u32;
                     label.push(u8::try_from(v).ok()?);
                     i += 4;
                 } else {
@@ -418,8 +419,14 @@ mod tests {
     fn parses_spec_examples_to_spec_bytes() {
         assert_eq!(wire(&sra("ch=221").unwrap()), b"\x04\0\0\0\xdd\0");
         assert_eq!(wire(&sra("ch = ch221").unwrap()), b"\x04\0\0\0\xdd\0");
-        assert_eq!(wire(&sra("ip=10.0.0.0/8").unwrap()), b"\x01\x08\x01\0\x0a\0\0\0");
-        assert_eq!(wire(&sra("IP 192.0.2.1").unwrap()), b"\x01\x20\0\0\xc0\0\x02\x01");
+        assert_eq!(
+            wire(&sra("ip=10.0.0.0/8").unwrap()),
+            b"\x01\x08\x01\0\x0a\0\0\0"
+        );
+        assert_eq!(
+            wire(&sra("IP 192.0.2.1").unwrap()),
+            b"\x01\x20\0\0\xc0\0\x02\x01"
+        );
         assert_eq!(
             wire(&sra("ip=2001:db8::/32").unwrap()),
             b"\x02\x20\x01\0\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\0"
@@ -428,11 +435,20 @@ mod tests {
             wire(&sra("dns=*.google.com").unwrap()),
             b"\x03\0\x01\0\x06google\x03com\0"
         );
-        assert_eq!(wire(&sra("dns=*google.com.").unwrap()), b"\x03\0\x01\0\x06google\x03com\0");
+        assert_eq!(
+            wire(&sra("dns=*google.com.").unwrap()),
+            b"\x03\0\x01\0\x06google\x03com\0"
+        );
         assert_eq!(wire(&sra("dns=*.").unwrap()), b"\x03\0\x01\0\0");
         assert_eq!(wire(&sra("errors").unwrap()), b"\x05\0\0\0");
         assert_eq!(wire(&sra("Error  ").unwrap()), b"\x05\0\0\0");
-        for w in ["ch=221", "ip=10.0.0.0/8", "dns=*.google.com", "dns=*.", "errors"] {
+        for w in [
+            "ch=221",
+            "ip=10.0.0.0/8",
+            "dns=*.google.com",
+            "dns=*.",
+            "errors",
+        ] {
             Watch::check(Op::Watch, &wire(&sra(w).unwrap())).unwrap();
         }
     }
@@ -442,47 +458,89 @@ mod tests {
         // inet_aton short form
         assert_eq!(sra("ip=10.1").unwrap().to_string(), "IP=10.0.0.1");
         // octal refused
-        assert!(matches!(sra("ip=010.0.0.1"), Err(WatchParseError::LeadingZero(_))));
+        assert!(matches!(
+            sra("ip=010.0.0.1"),
+            Err(WatchParseError::LeadingZero(_))
+        ));
         // escaped letters keep their case, others are lower-cased
         assert_eq!(sra("dns=\\065bc.COM").unwrap().to_string(), "dns=Abc.com.");
         // trailing blanks trimmed
         assert_eq!(sra("dns=fsi.io ").unwrap().to_string(), "dns=fsi.io.");
         // lone backslash
-        assert_eq!(sra("dns=a\\").unwrap_err().to_string(), "invalid DNS name \"a\\\"");
+        assert_eq!(
+            sra("dns=a\\").unwrap_err().to_string(),
+            "invalid DNS name \"a\\\""
+        );
         // (shared) is part of the name in SRA mode
-        assert_eq!(sra("dns=fsi.io(shared)").unwrap().to_string(), "dns=fsi.io(shared).");
+        assert_eq!(
+            sra("dns=fsi.io(shared)").unwrap().to_string(),
+            "dns=fsi.io(shared)."
+        );
         // long labels accepted while the name fits
         assert!(sra(&format!("dns={}.com", "a".repeat(70))).is_ok());
         assert!(sra(&format!("dns={}.com", "a.".repeat(130))).is_err());
-        assert_eq!(sra("ch=all").unwrap_err().to_string(), "invalid channel \"all\"");
+        assert_eq!(
+            sra("ch=all").unwrap_err().to_string(),
+            "invalid channel \"all\""
+        );
         assert_eq!(sra("ch=").unwrap_err().to_string(), "missing channel");
-        assert_eq!(sra("ch= +5").unwrap_err().to_string(), "invalid channel \"+5\"");
+        assert_eq!(
+            sra("ch= +5").unwrap_err().to_string(),
+            "invalid channel \"+5\""
+        );
         assert!(sra("ch221").is_err());
     }
 
     #[test]
     fn errors() {
         assert_eq!(sra("ip=").unwrap_err().to_string(), "missing IP address");
-        assert_eq!(sra("ip=1.2.3.4.5").unwrap_err().to_string(), "invalid IP address \"1.2.3.4.5\"");
-        assert_eq!(sra("ip=10.0.0.0/33").unwrap_err().to_string(), "invalid prefix length \"/33\"");
-        assert_eq!(sra("ip=10.0.0.0/0").unwrap_err().to_string(), "invalid prefix length \"/0\"");
+        assert_eq!(
+            sra("ip=1.2.3.4.5").unwrap_err().to_string(),
+            "invalid IP address \"1.2.3.4.5\""
+        );
+        assert_eq!(
+            sra("ip=10.0.0.0/33").unwrap_err().to_string(),
+            "invalid prefix length \"/33\""
+        );
+        assert_eq!(
+            sra("ip=10.0.0.0/0").unwrap_err().to_string(),
+            "invalid prefix length \"/0\""
+        );
         assert_eq!(
             sra("ip=10.1.2.3/8").unwrap_err().to_string(),
             "10.1.2.3 does not start on a 8-bit CIDR boundary"
         );
         assert_eq!(sra("dns=").unwrap_err().to_string(), "missing domain name");
         assert_eq!(sra("dns=*").unwrap_err().to_string(), "missing domain name");
-        assert_eq!(sra("dns=a..b").unwrap_err().to_string(), "invalid DNS name \"a..b\"");
-        assert!(matches!(sra("bogus"), Err(WatchParseError::Unrecognized(_))));
+        assert_eq!(
+            sra("dns=a..b").unwrap_err().to_string(),
+            "invalid DNS name \"a..b\""
+        );
+        assert!(matches!(
+            sra("bogus"),
+            Err(WatchParseError::Unrecognized(_))
+        ));
     }
 
     #[test]
     fn rad_mode() {
         let rad = |s| Watch::parse_text(s, WatchMode::Rad);
-        assert_eq!(rad("dns=fsi.io(shared)").unwrap().to_string(), "dns=fsi.io.(shared)");
-        assert_eq!(rad("ip=10.0.0.0/8(shared)").unwrap().flags, FLAG_WILD | FLAG_SHARED);
-        assert_eq!(rad("ch=5").unwrap_err(), WatchParseError::ChannelNotAvailable);
-        assert_eq!(rad("errors").unwrap_err(), WatchParseError::ErrorsNotAvailable);
+        assert_eq!(
+            rad("dns=fsi.io(shared)").unwrap().to_string(),
+            "dns=fsi.io.(shared)"
+        );
+        assert_eq!(
+            rad("ip=10.0.0.0/8(shared)").unwrap().flags,
+            FLAG_WILD | FLAG_SHARED
+        );
+        assert_eq!(
+            rad("ch=5").unwrap_err(),
+            WatchParseError::ChannelNotAvailable
+        );
+        assert_eq!(
+            rad("errors").unwrap_err(),
+            WatchParseError::ErrorsNotAvailable
+        );
         assert_eq!(
             rad("dns=a.b(bogus)").unwrap_err().to_string(),
             "unrecognized flag \"(bogus)\""

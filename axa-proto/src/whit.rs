@@ -186,7 +186,13 @@ impl WhitNmsg {
 
     /// Append the 28-byte frame header of [`WhitNmsg::frame_header`] to `out`.
     pub fn encode_header<B: BufMut>(&self, tag: u16, pvers: u8, out: &mut B) {
-        Header::new(tag, pvers, Op::Whit, WHIT_NMSG_HDR_LEN + self.container.len()).write(out);
+        Header::new(
+            tag,
+            pvers,
+            Op::Whit,
+            WHIT_NMSG_HDR_LEN + self.container.len(),
+        )
+        .write(out);
         self.encode_whit_header(out);
     }
 }
