@@ -24,6 +24,7 @@ pub mod zlib;
 
 pub use container::{Container, ContainerBuilder, Frame, Payloads, Sequence};
 pub use error::{Error, Result};
+pub use input::Input;
 pub use limits::Limits;
 pub use stats::Stats;
 
