@@ -18,6 +18,7 @@ pub mod output;
 pub mod pidfile;
 pub mod pin;
 pub mod rotation;
+pub mod session;
 pub mod sratool;
 pub mod tls;
 pub mod utc;

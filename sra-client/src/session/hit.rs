@@ -1,0 +1,148 @@
+//! From a watch hit (WHIT) to what outputs consume.
+//!
+//! NMSG hits carry one container; a container that holds no payload or several (a fragment,
+//! or a server that batched) is ignored, as libaxa does (it still counts for `-C`). A container
+//! that cannot be decoded is reported to the caller, which logs it and goes on (libaxa exits).
+
+use axa_proto::Whit;
+
+use crate::output::driver::OwnedHit;
+
+/// Why a hit could not be turned into a record.
+#[derive(Debug, thiserror::Error)]
+#[error("undecodable NMSG watch hit from ch{ch}: {source}")]
+pub struct HitError {
+    /// Channel of the hit.
+    pub ch: u16,
+    /// The NMSG error.
+    pub source: nmsg::Error,
+}
+
+/// The record for a hit.
+pub fn owned_hit(whit: &Whit, limits: &nmsg::Limits) -> Result<OwnedHit, HitError> {
+    match whit {
+        Whit::Ip(ip) => Ok(OwnedHit::Ip {
+            channel: ip.ch,
+            tv_sec: ip.tv_sec,
+            tv_usec: ip.tv_usec,
+            ip_len: ip.ip_len,
+            data: ip.packet.clone(),
+        }),
+        Whit::Nmsg(n) => match nmsg::container::decode_single(&n.container, limits) {
+            Ok(payload) => Ok(OwnedHit::Nmsg {
+                channel: n.ch,
+                payload,
+            }),
+            Err(nmsg::Error::Fragmented | nmsg::Error::PayloadCount(_)) => {
+                tracing::debug!("ignoring NMSG fragment from ch{}", n.ch);
+                Ok(OwnedHit::Ignored)
+            }
+            Err(source) => Err(HitError { ch: n.ch, source }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axa_proto::{WhitIp, WhitNmsg};
+    use bytes::{Bytes, BytesMut};
+    use nmsg::{ContainerBuilder, Payload};
+
+    fn container(payloads: &[Payload]) -> Bytes {
+        let mut b = ContainerBuilder::new();
+        for p in payloads {
+            b.push(p);
+        }
+        let mut body = BytesMut::new();
+        b.write_body(None, &mut body);
+        let mut out = BytesMut::new();
+        out.extend_from_slice(b"NMSG");
+        out.extend_from_slice(&[0, 2]);
+        out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        out.extend_from_slice(&body);
+        out.freeze()
+    }
+
+    fn nmsg_whit(c: Bytes) -> Whit {
+        Whit::Nmsg(WhitNmsg {
+            ch: 204,
+            field_idx: 0,
+            val_idx: 0,
+            vid: 2,
+            msgtype: 1,
+            ts_sec: 0,
+            ts_nsec: 0,
+            container: c,
+        })
+    }
+
+    fn payload(n: u32) -> Payload {
+        Payload {
+            vid: 2,
+            msgtype: 1,
+            time_sec: 1_500_000_000,
+            time_nsec: n,
+            payload: Some(Bytes::from_static(b"\x08\x01")),
+            ..Payload::default()
+        }
+    }
+
+    #[test]
+    fn nmsg_hit_with_one_payload() {
+        let limits = nmsg::Limits::default();
+        match owned_hit(&nmsg_whit(container(&[payload(1)])), &limits).unwrap() {
+            OwnedHit::Nmsg {
+                channel,
+                payload: p,
+            } => {
+                assert_eq!(channel, 204);
+                assert_eq!(p, payload(1));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn zero_or_several_payloads_are_ignored() {
+        let limits = nmsg::Limits::default();
+        let two = container(&[payload(1), payload(2)]);
+        assert_eq!(
+            owned_hit(&nmsg_whit(two), &limits).unwrap(),
+            OwnedHit::Ignored
+        );
+        assert_eq!(
+            owned_hit(&nmsg_whit(container(&[])), &limits).unwrap(),
+            OwnedHit::Ignored
+        );
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        let limits = nmsg::Limits::default();
+        let e = owned_hit(&nmsg_whit(Bytes::from_static(b"\x08\x01junk")), &limits).unwrap_err();
+        assert_eq!(e.ch, 204);
+        assert!(e.to_string().contains("ch204"));
+    }
+
+    #[test]
+    fn ip_hits_pass_through() {
+        let w = Whit::Ip(WhitIp {
+            ch: 14,
+            tv_sec: 1,
+            tv_usec: 2,
+            ip_len: 3,
+            packet: Bytes::from_static(b"\x45\x00\x00"),
+        });
+        assert_eq!(
+            owned_hit(&w, &nmsg::Limits::default()).unwrap(),
+            OwnedHit::Ip {
+                channel: 14,
+                tv_sec: 1,
+                tv_usec: 2,
+                ip_len: 3,
+                data: Bytes::from_static(b"\x45\x00\x00"),
+            }
+        );
+    }
+}
