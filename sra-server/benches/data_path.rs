@@ -1,1 +1,220 @@
-fn main() {}
+//! The server data path in one process: generator payloads (with keys) → match → outboxes.
+//!
+//! 100 sessions with 1,000 watches each (IPv4 prefixes of five lengths, IPv6 prefixes, exact
+//! and wildcard DNS names; every tenth session also watches `*.google.com`), all four
+//! generator kinds mixed. Reported per payload, against a baseline measured in the same run
+//! (iterating the observations and touching every key). Also: the fixed-window limiter
+//! against `governor`, the cost of publishing one watch change at 100,000 watches, and the
+//! size of an idle session.
+//!
+//! Run: `cargo bench -p sra-server --bench data_path`
+
+use std::hint::black_box;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use sra_server::generator::rng::Rng;
+use sra_server::generator::{names, Generator, Kind};
+use sra_server::index::name;
+use sra_server::limiter::{RateLimiter, RLIMIT_OFF};
+use sra_server::{
+    Dispatcher, HitMeta, MatchKeys, Observation, ServerIndex, SessionId, Subscriber, Tag,
+    WatchPattern,
+};
+
+const SESSIONS: usize = 100;
+const WATCHES: usize = 1000;
+const OBSERVATIONS: usize = 20_000;
+
+struct Obs {
+    channel: u16,
+    meta: HitMeta,
+    keys: MatchKeys,
+    body: Bytes,
+}
+
+fn observations() -> Vec<Obs> {
+    let kinds = [Kind::Dnsdedupe, Kind::Newdomain, Kind::Dnsqr, Kind::Darknet];
+    let mut gens: Vec<Generator> = kinds
+        .iter()
+        .map(|k| Generator::new(*k, 100_000, 1, 1_700_000_000))
+        .collect();
+    (0..OBSERVATIONS)
+        .map(|i| {
+            let g = &mut gens[i % 4];
+            let mut keys = MatchKeys::default();
+            let item = g.next_into(&mut keys);
+            Obs {
+                channel: g.kind().default_channel(),
+                meta: item.meta(),
+                keys,
+                body: item.hit_body(),
+            }
+        })
+        .collect()
+}
+
+fn watch(rng: &mut Rng, session: usize, i: usize) -> WatchPattern {
+    if session % 10 == 0 && i == 0 {
+        return WatchPattern::dns(&name::from_text("google.com").unwrap(), true).unwrap();
+    }
+    match rng.below(100) {
+        0..=39 => {
+            let len = *rng.pick(&[32u8, 32, 32, 32, 28, 24, 24, 24, 20, 16]);
+            WatchPattern::ip(names::ipv4(rng).into(), len).unwrap()
+        }
+        40..=49 => {
+            let len = *rng.pick(&[128u8, 64, 56, 48, 32]);
+            WatchPattern::ip(names::ipv6(rng).into(), len).unwrap()
+        }
+        _ => {
+            // Mostly names nobody else watches, like real subscribers' brand lists.
+            let text = format!(
+                "{}{}.{}",
+                names::domain(rng).replace('.', "-"),
+                rng.below(1000),
+                "com"
+            );
+            WatchPattern::dns(&name::from_text(&text).unwrap(), rng.chance(70)).unwrap()
+        }
+    }
+}
+
+fn build_index() -> (Arc<ServerIndex>, Vec<Arc<Subscriber>>) {
+    let idx = ServerIndex::new(WATCHES + 10);
+    let mut rng = Rng::new(99);
+    let mut subs = Vec::new();
+    idx.update(|m| {
+        for s in 0..SESSIONS {
+            let sub = Arc::new(Subscriber::new(4096, RLIMIT_OFF));
+            for ch in [14, 202, 204, 213] {
+                sub.channels.set(ch, true);
+            }
+            let id = m.add_session(sub.clone());
+            for i in 0..WATCHES {
+                // Random watches can collide (same prefix twice); the tag keeps them apart.
+                m.add_watch(id, Tag(i as u16 + 1), watch(&mut rng, s, i))
+                    .unwrap();
+            }
+            subs.push(sub);
+        }
+    });
+    (idx, subs)
+}
+
+fn drain(subs: &[Arc<Subscriber>], c: &mut Vec<Bytes>, d: &mut Vec<sra_server::Hit>) {
+    for s in subs {
+        s.outbox.try_batch(c, d, usize::MAX);
+        s.counters.add_sent(d.len() as u64);
+        c.clear();
+        d.clear();
+    }
+}
+
+fn bench_data_path(cr: &mut Criterion) {
+    let obs = observations();
+    let (idx, subs) = build_index();
+    let mut disp = Dispatcher::new(&idx);
+    let (mut c, mut d) = (Vec::new(), Vec::new());
+
+    // Hits per pass, measured once outside the timings.
+    let mut hits = 0u64;
+    for o in &obs {
+        let ob = Observation {
+            channel: o.channel,
+            meta: o.meta,
+            keys: &o.keys,
+            undecodable: false,
+            body: &o.body,
+        };
+        hits += u64::from(disp.dispatch(&ob, 0).queued);
+    }
+    drain(&subs, &mut c, &mut d);
+    let keys: usize = obs
+        .iter()
+        .map(|o| o.keys.ips().count() + o.keys.names().count())
+        .sum();
+    eprintln!(
+        "setup: {SESSIONS} sessions x {WATCHES} watches; {OBSERVATIONS} observations, {:.2} keys \
+         and {:.4} hits per observation; sizeof Subscriber = {} B, Hit = {} B",
+        keys as f64 / OBSERVATIONS as f64,
+        hits as f64 / OBSERVATIONS as f64,
+        std::mem::size_of::<Subscriber>(),
+        std::mem::size_of::<sra_server::Hit>(),
+    );
+
+    let mut g = cr.benchmark_group("data_path");
+    g.throughput(Throughput::Elements(OBSERVATIONS as u64));
+    g.sample_size(20);
+    g.bench_function("baseline_iterate_observations", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for o in &obs {
+                for k in o.keys.ips().chain(o.keys.names()) {
+                    n = n.wrapping_add(usize::from(k.bytes[0]) + k.bytes.len());
+                }
+                n = n.wrapping_add(o.body.len() + usize::from(o.channel));
+            }
+            black_box(n)
+        })
+    });
+    g.bench_function("match_and_fanout_100x1000", |b| {
+        b.iter(|| {
+            let mut q = 0u32;
+            for (i, o) in obs.iter().enumerate() {
+                let ob = Observation {
+                    channel: o.channel,
+                    meta: o.meta,
+                    keys: &o.keys,
+                    undecodable: false,
+                    body: &o.body,
+                };
+                q += disp.dispatch(&ob, 0).queued;
+                if i % 1024 == 1023 {
+                    drain(&subs, &mut c, &mut d);
+                }
+            }
+            drain(&subs, &mut c, &mut d);
+            black_box(q)
+        })
+    });
+    g.finish();
+
+    let mut g = cr.benchmark_group("limiter");
+    g.throughput(Throughput::Elements(1000));
+    let w = RateLimiter::new(1_000_000_000);
+    g.bench_function("fixed_window_1000_admits", |b| {
+        b.iter(|| (0..1000).filter(|_| w.admit(black_box(5))).count())
+    });
+    let gov = governor::RateLimiter::direct(governor::Quota::per_second(
+        NonZeroU32::new(1_000_000_000).unwrap(),
+    ));
+    g.bench_function("governor_1000_checks", |b| {
+        b.iter(|| (0..1000).filter(|_| gov.check().is_ok()).count())
+    });
+    g.finish();
+
+    let mut g = cr.benchmark_group("index_update");
+    g.sample_size(10);
+    let pat = WatchPattern::dns(&name::from_text("bench-change.example").unwrap(), false).unwrap();
+    let ip = WatchPattern::ip("203.0.113.0".parse().unwrap(), 24).unwrap();
+    for (label, p) in [
+        ("publish_dns_change_100k", pat),
+        ("publish_ipv4_change_100k", ip),
+    ] {
+        g.bench_function(label, |b| {
+            b.iter(|| {
+                idx.update(|m| m.add_watch(SessionId(0), Tag(60_000), p.clone()))
+                    .unwrap();
+                idx.update(|m| m.remove_watch(SessionId(0), Tag(60_000)))
+                    .unwrap();
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_data_path);
+criterion_main!(benches);

@@ -28,6 +28,7 @@ pub mod name_table;
 pub mod pattern;
 pub mod shared;
 pub mod snapshot;
+pub mod v4_table;
 
 pub use pattern::{PatternError, WatchPattern};
 pub use shared::{IndexError, IndexReader, Master, SharedIndex};

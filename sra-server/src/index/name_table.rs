@@ -21,6 +21,15 @@ struct Spans {
 pub struct NameTable {
     map: FastMap<Box<[u8]>, Spans>,
     values: Vec<Entry>,
+    /// Bit d set: some exact watch has a name of d labels (d capped at 63).
+    exact_depths: u64,
+    /// Bit d set: some wildcard watch has a name of d labels.
+    wild_depths: u64,
+}
+
+/// The number of labels of a valid wire name (the root has 0), capped at 63.
+fn depth(name: &[u8]) -> u32 {
+    (name::suffixes(name).count() as u32 - 1).min(63)
 }
 
 impl NameTable {
@@ -39,12 +48,24 @@ impl NameTable {
         let mut map = FastMap::default();
         map.reserve(grouped.len());
         let mut values = Vec::new();
+        let (mut exact_depths, mut wild_depths) = (0u64, 0u64);
         for (n, (exact, wild)) in grouped {
+            if !exact.is_empty() {
+                exact_depths |= 1 << depth(n);
+            }
+            if !wild.is_empty() {
+                wild_depths |= 1 << depth(n);
+            }
             let exact = Span::push(&mut values, &exact);
             let wild = Span::push(&mut values, &wild);
             map.insert(Box::from(n), Spans { exact, wild });
         }
-        NameTable { map, values }
+        NameTable {
+            map,
+            values,
+            exact_depths,
+            wild_depths,
+        }
     }
 
     /// Calls `f` with every entry matching the wire name `qname` (any case). Malformed names
@@ -58,7 +79,18 @@ impl NameTable {
         let Some(lower) = name::lowercase_into(qname, &mut buf) else {
             return;
         };
+        // Probe only the suffixes whose label count some watch has.
+        let full = depth(lower);
         for (i, suffix) in name::suffixes(lower).enumerate() {
+            let d = full.saturating_sub(i as u32);
+            let wanted = if i == 0 {
+                self.exact_depths | self.wild_depths
+            } else {
+                self.wild_depths
+            };
+            if wanted & (1 << d) == 0 {
+                continue;
+            }
             if let Some(s) = self.map.get(suffix) {
                 if i == 0 {
                     for e in s.exact.of(&self.values) {
@@ -119,6 +151,18 @@ mod tests {
         assert_eq!(hits(&t, "example.com"), [e(2, 1), e(3, 7)]);
         assert_eq!(hits(&t, "www.example.com"), [e(3, 7)]);
         assert_eq!(hits(&t, "."), [e(3, 7)]);
+    }
+
+    #[test]
+    fn deep_names_and_depth_filter() {
+        let deep = name::from_text("a.b.c.d.e.f.example.org").unwrap();
+        let org = name::from_text("org").unwrap();
+        let t = NameTable::build([(&deep[..], false, e(1, 1)), (&org[..], true, e(2, 2))]);
+        assert_eq!(hits(&t, "A.b.c.d.e.f.example.org"), [e(1, 1), e(2, 2)]);
+        assert_eq!(hits(&t, "b.c.d.e.f.example.org"), [e(2, 2)]);
+        assert_eq!(hits(&t, "x.a.b.c.d.e.f.example.org"), [e(2, 2)]);
+        assert_eq!(hits(&t, "org"), [e(2, 2)]);
+        assert_eq!(hits(&t, "com"), []);
     }
 
     #[test]

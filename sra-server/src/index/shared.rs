@@ -12,6 +12,7 @@ use super::ip_table::IpTable;
 use super::name_table::NameTable;
 use super::pattern::{Part, WatchPattern};
 use super::snapshot::{ChannelLists, Snapshot};
+use super::v4_table::V4Table;
 use super::{Entry, SessionId, Tag};
 
 /// A refused index change.
@@ -196,7 +197,7 @@ impl<S: Clone> Master<S> {
         let d = self.dirty;
         let is = |p: Part| d & p as u8 != 0;
         let v4 = if is(Part::V4) {
-            Arc::new(IpTable::build(self.all().filter_map(|(e, p)| match p {
+            Arc::new(V4Table::build(self.all().filter_map(|(e, p)| match p {
                 WatchPattern::Ip(IpNet::V4(n)) => Some((u32::from(n.addr()), n.prefix_len(), e)),
                 _ => None,
             })))

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::ip_table::IpTable;
 use super::name_table::NameTable;
+use super::v4_table::V4Table;
 use super::{Entry, SessionId, Span};
 
 /// The highest channel number (AXA_OP_CH_MAX).
@@ -48,7 +49,7 @@ impl Default for ChannelLists {
 /// Parts that did not change between two snapshots are shared (`Arc`).
 #[derive(Debug)]
 pub struct Snapshot<S> {
-    pub(crate) v4: Arc<IpTable<u32>>,
+    pub(crate) v4: Arc<V4Table>,
     pub(crate) v6: Arc<IpTable<u128>>,
     pub(crate) names: Arc<NameTable>,
     pub(crate) channels: Arc<ChannelLists>,
