@@ -12,6 +12,7 @@
 pub mod backoff;
 pub mod ciphers;
 pub mod cli;
+pub mod client;
 pub mod insecure;
 pub mod kickfile;
 pub mod output;
@@ -21,8 +22,11 @@ pub mod rotation;
 pub mod session;
 pub mod sratool;
 pub mod tls;
+pub mod transport;
 pub mod utc;
 
 pub use backoff::Backoff;
+pub use client::{Client, ClientError, ClientOptions, Events};
 pub use pin::CertPin;
+pub use session::connection::{Event, Reply, SessionError, SessionInfo};
 pub use tls::{TlsConnector, TlsError, TlsOptions, TlsVerify};

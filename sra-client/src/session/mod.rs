@@ -2,6 +2,7 @@
 //! version negotiation and the client HELLO, the tunnel's start-up sequence, and turning watch
 //! hits into output records.
 
+pub mod connection;
 pub mod hello;
 pub mod hit;
 pub mod reply;
