@@ -32,5 +32,8 @@ pub use stats::Stats;
 // Modules of the fields helper.
 pub mod dns;
 pub mod fields;
+// Modules of the schemas helper.
+pub mod schema;
+pub mod vendor;
 
 pub use payload::Payload;
