@@ -16,6 +16,9 @@ use crate::session::connection::{
 use crate::session::reply::Expect;
 use crate::transport::{self, TransportError, TransportOptions};
 
+/// Where the USER reply arrives.
+type ReplyRx = oneshot::Receiver<Result<Reply, SessionError>>;
+
 /// Client settings.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -104,7 +107,7 @@ impl Stream for Events {
 pub struct Client {
     requests: mpsc::Sender<Request>,
     info: Arc<Mutex<SessionInfo>>,
-    login: Arc<tokio::sync::Mutex<Option<oneshot::Receiver<Result<Reply, SessionError>>>>>,
+    login: Arc<tokio::sync::Mutex<Option<ReplyRx>>>,
     label: String,
     closed: Arc<tokio::sync::Mutex<Option<tokio::task::JoinHandle<String>>>>,
 }
