@@ -20,6 +20,7 @@ use std::io;
 use std::time::Duration;
 
 pub mod driver;
+pub mod nmsg_out;
 pub mod packet;
 pub mod pcap;
 pub mod spec;
