@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use serde::{Deserialize, Serialize};
+use serde::{de, Deserialize, Deserializer, Serialize};
 
 use crate::apikey::{KeyDigest, MAX_KEY_LEN};
 use crate::channels::ChannelSet;
@@ -20,6 +20,7 @@ pub const MAX_RATE_LIMIT: u64 = 1_000_000_000;
 pub struct Account {
     /// Account name, shown in `OK USER <name> authorized` and in logs (1..=63 printable ASCII
     /// characters, no blanks). For a plain user this is also what the client sends in USER.
+    #[serde(deserialize_with = "de_name")]
     pub name: String,
     /// SHA-256 of the API key: required in `[[user]]`, refused in `[[plain_user]]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,8 +33,12 @@ pub struct Account {
     /// Most watches one session may hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_watches: Option<u32>,
-    /// Highest per-second rate limit a session may set (1..=10⁹); also its starting limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Highest per-second rate limit (hits/s, 1..=10⁹) a session of this account may have.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de_rate_limit"
+    )]
     pub max_rate_limit: Option<u64>,
     /// Most concurrent sessions of this account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,16 +88,34 @@ impl Account {
         }
     }
 
-    /// Checks the fields that the TOML types alone cannot: name syntax and rate limit range.
+    /// Checks what the Rust types alone cannot: name syntax and rate limit range (loading
+    /// checks the same while parsing, so errors point at the field's line).
     pub fn validate(&self) -> Result<(), String> {
         validate_name(&self.name)?;
         if let Some(r) = self.max_rate_limit {
-            if r == 0 || r > MAX_RATE_LIMIT {
-                return Err(format!("max_rate_limit {r} is not in 1..=1000000000"));
-            }
+            validate_rate_limit(r)?;
         }
         Ok(())
     }
+}
+
+fn validate_rate_limit(r: u64) -> Result<(), String> {
+    if r == 0 || r > MAX_RATE_LIMIT {
+        return Err(format!("max_rate_limit {r} is not in 1..=1000000000"));
+    }
+    Ok(())
+}
+
+fn de_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let name = String::deserialize(d)?;
+    validate_name(&name).map_err(de::Error::custom)?;
+    Ok(name)
+}
+
+fn de_rate_limit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let r = u64::deserialize(d)?;
+    validate_rate_limit(r).map_err(de::Error::custom)?;
+    Ok(Some(r))
 }
 
 /// An IPv4-mapped IPv6 peer (`::ffff:192.0.2.1`, as a dual-stack listener reports it) is
@@ -105,7 +128,7 @@ fn canonical_ip(ip: IpAddr) -> IpAddr {
 }
 
 /// 1..=63 printable ASCII characters without blanks.
-pub(crate) fn validate_name(name: &str) -> Result<(), String> {
+fn validate_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > MAX_KEY_LEN {
         return Err(format!("user name {name:?} must have 1 to 63 characters"));
     }

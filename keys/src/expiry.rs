@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use toml::value::{Date, Datetime, Offset, Time};
@@ -111,15 +111,6 @@ impl From<SystemTime> for Expiry {
     }
 }
 
-impl From<Expiry> for SystemTime {
-    fn from(e: Expiry) -> SystemTime {
-        match u64::try_from(e.0) {
-            Ok(s) => UNIX_EPOCH + Duration::from_secs(s),
-            Err(_) => UNIX_EPOCH - Duration::from_secs(e.0.unsigned_abs()),
-        }
-    }
-}
-
 impl FromStr for Expiry {
     type Err = ExpiryError;
 
@@ -194,6 +185,7 @@ fn civil_from_days(z: i64) -> (i64, u8, u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn parses_and_formats() {
@@ -219,7 +211,6 @@ mod tests {
         let at = |s| UNIX_EPOCH + Duration::from_secs(s);
         assert!(!e.is_reached(at(999)));
         assert!(e.is_reached(at(1_000)));
-        assert_eq!(SystemTime::from(e), at(1_000));
     }
 
     #[test]

@@ -446,6 +446,21 @@ channels = "all"
                 "<text>:4:",
                 "",
             ),
+            (
+                "[[plain_user]]\nname = \"a\"\nchannels = []\nexpires = 2027-01-01T00:00:00\n",
+                "<text>:4:",
+                "offset",
+            ),
+            (
+                "[[plain_user]]\nname = \"a\"\nchannels = []\nexpires = \"2027-01-01\"\n",
+                "<text>:4:",
+                "",
+            ),
+            (
+                "[[plain_user]]\nname = \"a\"\nchannels = []\nadmin = \"yes\"\n",
+                "<text>:4:",
+                "",
+            ),
         ];
         for (text, at, what) in cases {
             let e = err_text(text);
@@ -480,9 +495,15 @@ channels = "all"
         assert!(e.starts_with("<text>:2:"), "{e}");
         assert!(e.contains("plain users have no key"), "{e}");
         let e = err_text("[[plain_user]]\nname = \"a b\"\nchannels = []\n");
-        assert!(e.contains("printable ASCII"), "{e}");
+        assert!(
+            e.starts_with("<text>:2:") && e.contains("printable ASCII"),
+            "{e}"
+        );
         let e = err_text("[[plain_user]]\nname = \"a\"\nchannels = []\nmax_rate_limit = 0\n");
-        assert!(e.contains("max_rate_limit"), "{e}");
+        assert!(
+            e.starts_with("<text>:4:") && e.contains("max_rate_limit"),
+            "{e}"
+        );
         // Same name in both tables is allowed: they are different transports.
         KeyStore::parse(&format!(
             "[[user]]\nname = \"a\"\nkey_sha256 = \"{d}\"\nchannels = []\n[[plain_user]]\nname = \"a\"\nchannels = []\n"

@@ -113,8 +113,17 @@ struct AddArgs {
     expires: Option<Expiry>,
 }
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sra-keys: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
     let store = cli
         .store
         .or_else(|| std::env::var_os("SRA_KEYS").map(PathBuf::from))
@@ -268,6 +277,7 @@ fn cert(out: &Path, names: &[String], rsa: bool, force: bool) -> Result<()> {
     } else {
         KeyAlgorithm::EcdsaP256
     };
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let generated = SelfSigned::generate(names, algorithm).context("generating the certificate")?;
     let (cert, key) = generated.write_files(out)?;
     eprintln!("wrote {} and {}", cert.display(), key.display());
