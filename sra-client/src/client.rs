@@ -261,6 +261,17 @@ impl Client {
         }
     }
 
+    /// Sends `message` and waits for the reply `expect` describes (the tunnel's start-up
+    /// steps).
+    pub async fn send_expect(
+        &self,
+        tag: u16,
+        message: Message,
+        expect: Expect,
+    ) -> Result<Reply, ClientError> {
+        self.request(tag, message, expect).await
+    }
+
     /// Sends a message without waiting; its replies arrive as [`Event::Message`] (sratool's
     /// pipelined commands).
     pub async fn send(&self, tag: u16, message: Message) -> Result<(), ClientError> {

@@ -23,6 +23,7 @@ pub mod session;
 pub mod sratool;
 pub mod tls;
 pub mod transport;
+pub mod tunnel;
 pub mod utc;
 
 pub use backoff::Backoff;

@@ -21,10 +21,12 @@ use std::time::Duration;
 
 pub mod driver;
 pub mod nmsg_out;
+pub mod open;
 pub mod packet;
 pub mod pcap;
 pub mod spec;
 
+pub use open::open;
 pub use spec::OutputSpec;
 
 /// The tunnel flushes an output after this much silence (libaxa: `OUT_FLUSH_MS` = 10 ms).
