@@ -129,14 +129,11 @@ async fn session(cfg: &TunnelConfig, driver: &OutputDriver, backoff: &mut Backof
         match r {
             Ok(reply) => tracing::trace!(?reply, "{op} answered"),
             Err(ClientError::Session(SessionError::Refused(Failure::Error(r)))) => {
-                return SessionEnd::Retry(format!(
-                    "{}",
-                    format::result(
-                        step.tag,
-                        false,
-                        Some(&r.orig_op_name().to_string()),
-                        &r.text
-                    )
+                return SessionEnd::Retry(format::result(
+                    step.tag,
+                    false,
+                    Some(&r.orig_op_name().to_string()),
+                    &r.text,
                 ))
             }
             Err(e) => return SessionEnd::Retry(format!("{op}: {e}")),
