@@ -1,14 +1,34 @@
-//! The domain table: wire names (lower-case) to their exact and wildcard watches.
+//! The domain table: wire names (lower-case) to their exact and wildcard watches, in 64
+//! shards by name hash.
 //!
 //! A lookup lower-cases the query name into a stack buffer and probes each suffix on a label
-//! boundary (`www.example.com`, `example.com`, `com`, root). The full name yields its exact
-//! and wildcard watches; every shorter suffix yields only wildcard watches. So `*.example.com`
-//! matches `example.com` itself and every name below it (spec §5.4), and `*.` matches every
-//! name. No allocation on lookup.
+//! boundary (`www.example.com`, `example.com`, `com`, root) in the shard of that suffix. The
+//! full name yields its exact and wildcard watches; every shorter suffix yields only wildcard
+//! watches. So `*.example.com` matches `example.com` itself and every name below it (spec
+//! §5.4), and `*.` matches every name. Suffixes whose label count no watch has are skipped
+//! (most watches have 2-4 labels, so the root and TLD probes are usually skipped). No
+//! allocation on lookup. A change rebuilds only the shard of the changed name.
 
-use super::hasher::FastMap;
+use std::hash::BuildHasher;
+use std::sync::Arc;
+
+use super::hasher::{FastBuild, FastMap};
 use super::name::{self, MAX_WIRE_NAME};
 use super::{Entry, Span};
+
+/// Number of shards.
+pub const SHARDS: usize = 64;
+
+/// The shard of a lower-case wire name.
+#[inline]
+pub fn shard_of(name: &[u8]) -> usize {
+    (FastBuild::default().hash_one(name) >> 58) as usize
+}
+
+/// The number of labels of a valid wire name (the root has 0), capped at 63.
+fn depth(name: &[u8]) -> u32 {
+    (name::suffixes(name).count() as u32 - 1).min(63)
+}
 
 #[derive(Debug, Default, Clone, Copy)]
 struct Spans {
@@ -16,9 +36,9 @@ struct Spans {
     wild: Span,
 }
 
-/// The immutable domain table.
+/// One shard: the names whose hash falls in it.
 #[derive(Debug, Default)]
-pub struct NameTable {
+pub struct NameShard {
     map: FastMap<Box<[u8]>, Spans>,
     values: Vec<Entry>,
     /// Bit d set: some exact watch has a name of d labels (d capped at 63).
@@ -27,13 +47,8 @@ pub struct NameTable {
     wild_depths: u64,
 }
 
-/// The number of labels of a valid wire name (the root has 0), capped at 63.
-fn depth(name: &[u8]) -> u32 {
-    (name::suffixes(name).count() as u32 - 1).min(63)
-}
-
-impl NameTable {
-    /// Builds the table from (lower-case wire name, wildcard flag, entry) triples. Entries of
+impl NameShard {
+    /// Builds a shard from (lower-case wire name, wildcard flag, entry) triples. Entries of
     /// one name keep the order of the input.
     pub fn build<'a>(items: impl IntoIterator<Item = (&'a [u8], bool, Entry)>) -> Self {
         let mut grouped: FastMap<&'a [u8], (Vec<Entry>, Vec<Entry>)> = FastMap::default();
@@ -60,47 +75,11 @@ impl NameTable {
             let wild = Span::push(&mut values, &wild);
             map.insert(Box::from(n), Spans { exact, wild });
         }
-        NameTable {
+        NameShard {
             map,
             values,
             exact_depths,
             wild_depths,
-        }
-    }
-
-    /// Calls `f` with every entry matching the wire name `qname` (any case). Malformed names
-    /// match nothing.
-    #[inline]
-    pub fn for_each_match(&self, qname: &[u8], mut f: impl FnMut(Entry)) {
-        if self.map.is_empty() {
-            return;
-        }
-        let mut buf = [0u8; MAX_WIRE_NAME];
-        let Some(lower) = name::lowercase_into(qname, &mut buf) else {
-            return;
-        };
-        // Probe only the suffixes whose label count some watch has.
-        let full = depth(lower);
-        for (i, suffix) in name::suffixes(lower).enumerate() {
-            let d = full.saturating_sub(i as u32);
-            let wanted = if i == 0 {
-                self.exact_depths | self.wild_depths
-            } else {
-                self.wild_depths
-            };
-            if wanted & (1 << d) == 0 {
-                continue;
-            }
-            if let Some(s) = self.map.get(suffix) {
-                if i == 0 {
-                    for e in s.exact.of(&self.values) {
-                        f(*e);
-                    }
-                }
-                for e in s.wild.of(&self.values) {
-                    f(*e);
-                }
-            }
         }
     }
 
@@ -112,6 +91,102 @@ impl NameTable {
     /// True when no name is stored.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
+    }
+}
+
+/// All shards, with the union of their depth masks.
+#[derive(Debug, Clone)]
+pub struct NameIndex {
+    shards: Vec<Arc<NameShard>>,
+    exact_depths: u64,
+    wild_depths: u64,
+    len: usize,
+}
+
+impl Default for NameIndex {
+    fn default() -> Self {
+        NameIndex::from_shards((0..SHARDS).map(|_| Arc::default()).collect())
+    }
+}
+
+impl NameIndex {
+    /// Assembles the index from its [`SHARDS`] shards.
+    pub fn from_shards(shards: Vec<Arc<NameShard>>) -> Self {
+        let exact_depths = shards.iter().fold(0, |a, s| a | s.exact_depths);
+        let wild_depths = shards.iter().fold(0, |a, s| a | s.wild_depths);
+        let len = shards.iter().map(|s| s.len()).sum();
+        NameIndex {
+            shards,
+            exact_depths,
+            wild_depths,
+            len,
+        }
+    }
+
+    /// Builds every shard from (lower-case wire name, wildcard flag, entry) triples.
+    pub fn build<'a>(items: impl IntoIterator<Item = (&'a [u8], bool, Entry)>) -> Self {
+        let mut per: Vec<Vec<(&'a [u8], bool, Entry)>> = vec![Vec::new(); SHARDS];
+        for it in items {
+            per[shard_of(it.0)].push(it);
+        }
+        NameIndex::from_shards(
+            per.into_iter()
+                .map(|v| Arc::new(NameShard::build(v)))
+                .collect(),
+        )
+    }
+
+    /// The shards (to share unchanged ones with the next snapshot).
+    pub fn shards(&self) -> &[Arc<NameShard>] {
+        &self.shards
+    }
+
+    /// Calls `f` with every entry matching the wire name `qname` (any case). Malformed names
+    /// match nothing.
+    #[inline]
+    pub fn for_each_match(&self, qname: &[u8], mut f: impl FnMut(Entry)) {
+        if self.len == 0 {
+            return;
+        }
+        let mut buf = [0u8; MAX_WIRE_NAME];
+        let Some(lower) = name::lowercase_into(qname, &mut buf) else {
+            return;
+        };
+        let full = depth(lower);
+        for (i, suffix) in name::suffixes(lower).enumerate() {
+            let d = full.saturating_sub(i as u32);
+            let wanted = if i == 0 {
+                self.exact_depths | self.wild_depths
+            } else {
+                self.wild_depths
+            };
+            if wanted & (1 << d) == 0 {
+                continue;
+            }
+            let Some(shard) = self.shards.get(shard_of(suffix)) else {
+                continue;
+            };
+            if let Some(s) = shard.map.get(suffix) {
+                if i == 0 {
+                    for e in s.exact.of(&shard.values) {
+                        f(*e);
+                    }
+                }
+                for e in s.wild.of(&shard.values) {
+                    f(*e);
+                }
+            }
+        }
+    }
+
+    /// The number of stored (name, entry) pairs.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when no name is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 }
 
@@ -127,7 +202,7 @@ mod tests {
         }
     }
 
-    fn hits(t: &NameTable, q: &str) -> Vec<Entry> {
+    fn hits(t: &NameIndex, q: &str) -> Vec<Entry> {
         let w = name::from_text(q).unwrap();
         let mut v = Vec::new();
         t.for_each_match(&w, |e| v.push(e));
@@ -139,11 +214,12 @@ mod tests {
         let g = name::from_text("google.com").unwrap();
         let ex = name::from_text("example.com").unwrap();
         let root = name::from_text(".").unwrap();
-        let t = NameTable::build([
+        let t = NameIndex::build([
             (&g[..], true, e(1, 5)),
             (&ex[..], false, e(2, 1)),
             (&root[..], true, e(3, 7)),
         ]);
+        assert_eq!(t.len(), 3);
         assert_eq!(hits(&t, "google.com"), [e(1, 5), e(3, 7)]);
         assert_eq!(hits(&t, "WWW.Google.COM"), [e(1, 5), e(3, 7)]);
         assert_eq!(hits(&t, "a.b.google.com"), [e(1, 5), e(3, 7)]);
@@ -157,7 +233,7 @@ mod tests {
     fn deep_names_and_depth_filter() {
         let deep = name::from_text("a.b.c.d.e.f.example.org").unwrap();
         let org = name::from_text("org").unwrap();
-        let t = NameTable::build([(&deep[..], false, e(1, 1)), (&org[..], true, e(2, 2))]);
+        let t = NameIndex::build([(&deep[..], false, e(1, 1)), (&org[..], true, e(2, 2))]);
         assert_eq!(hits(&t, "A.b.c.d.e.f.example.org"), [e(1, 1), e(2, 2)]);
         assert_eq!(hits(&t, "b.c.d.e.f.example.org"), [e(2, 2)]);
         assert_eq!(hits(&t, "x.a.b.c.d.e.f.example.org"), [e(2, 2)]);
@@ -168,7 +244,7 @@ mod tests {
     #[test]
     fn malformed_query_matches_nothing() {
         let root = name::from_text(".").unwrap();
-        let t = NameTable::build([(&root[..], true, e(3, 7))]);
+        let t = NameIndex::build([(&root[..], true, e(3, 7))]);
         let mut n = 0;
         t.for_each_match(b"\x05abc", |_| n += 1);
         t.for_each_match(b"\xc0\x0c", |_| n += 1);

@@ -1,7 +1,7 @@
 //! The mutable master copy of all watches, its publication as [`Snapshot`]s, and the cached
 //! per-task reader of the hot path.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -9,10 +9,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use ipnet::IpNet;
 
 use super::ip_table::IpTable;
-use super::name_table::NameTable;
+use super::name_table::{self, NameIndex, NameShard};
 use super::pattern::{Part, WatchPattern};
 use super::snapshot::{ChannelLists, Snapshot};
-use super::v4_table::V4Table;
+use super::v4_table::{self, V4Table};
 use super::{Entry, SessionId, Tag};
 
 /// A refused index change.
@@ -42,6 +42,59 @@ struct SessionWatches<S> {
     watches: BTreeMap<Tag, WatchPattern>,
 }
 
+/// The sharded parts' contents, kept sorted so that a dirty shard is rebuilt from its own
+/// items only (a change costs O(shard), not O(all watches)).
+/// An IPv4 shard item: masked address, prefix length, entry.
+type V4Item = (u32, u8, Entry);
+/// A name shard item: lower-case wire name, wildcard flag, entry.
+type NameItem = (Box<[u8]>, bool, Entry);
+
+#[derive(Debug)]
+struct ShardStores {
+    v4: Vec<BTreeSet<V4Item>>,
+    names: Vec<BTreeSet<NameItem>>,
+    dirty_v4: u64,
+    dirty_names: u64,
+}
+
+impl ShardStores {
+    fn new() -> Self {
+        ShardStores {
+            v4: vec![BTreeSet::new(); v4_table::SHARDS],
+            names: vec![BTreeSet::new(); name_table::SHARDS],
+            dirty_v4: 0,
+            dirty_names: 0,
+        }
+    }
+
+    fn apply(&mut self, e: Entry, p: &WatchPattern, insert: bool) {
+        match p {
+            WatchPattern::Ip(IpNet::V4(n)) => {
+                let (key, len) = (u32::from(n.addr()), n.prefix_len());
+                for s in v4_table::shards_of(key, len) {
+                    if insert {
+                        self.v4[s].insert((key, len, e));
+                    } else {
+                        self.v4[s].remove(&(key, len, e));
+                    }
+                    self.dirty_v4 |= 1 << s;
+                }
+            }
+            WatchPattern::Dns { name, wild } => {
+                let s = name_table::shard_of(name);
+                let item = (name.clone(), *wild, e);
+                if insert {
+                    self.names[s].insert(item);
+                } else {
+                    self.names[s].remove(&item);
+                }
+                self.dirty_names |= 1 << s;
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The mutable master copy: every session's watches, by session and tag.
 ///
 /// Change it only through [`SharedIndex::update`], which publishes the result.
@@ -49,6 +102,7 @@ struct SessionWatches<S> {
 pub struct Master<S> {
     slots: Vec<Option<SessionWatches<S>>>,
     free: Vec<u32>,
+    stores: ShardStores,
     dirty: u8,
     sessions_dirty: bool,
     max_watches: usize,
@@ -59,6 +113,7 @@ impl<S: Clone> Master<S> {
         Master {
             slots: Vec::new(),
             free: Vec::new(),
+            stores: ShardStores::new(),
             dirty: 0,
             sessions_dirty: false,
             max_watches,
@@ -98,8 +153,16 @@ impl<S: Clone> Master<S> {
         let Some(sw) = self.slots.get_mut(id.0 as usize).and_then(Option::take) else {
             return false;
         };
-        for p in sw.watches.values() {
+        for (t, p) in &sw.watches {
             self.dirty |= p.part() as u8;
+            self.stores.apply(
+                Entry {
+                    session: id,
+                    tag: *t,
+                },
+                p,
+                false,
+            );
         }
         self.free.push(id.0);
         self.sessions_dirty = true;
@@ -124,9 +187,10 @@ impl<S: Clone> Master<S> {
         if sw.watches.len() >= max {
             return Err(IndexError::TooMany(max));
         }
-        let part = pattern.part() as u8;
-        sw.watches.insert(tag, pattern);
-        self.dirty |= part;
+        sw.watches.insert(tag, pattern.clone());
+        self.dirty |= pattern.part() as u8;
+        self.stores
+            .apply(Entry { session: id, tag }, &pattern, true);
         Ok(())
     }
 
@@ -138,14 +202,23 @@ impl<S: Clone> Master<S> {
             .remove(&tag)
             .ok_or(IndexError::NoSuchTag(tag.0))?;
         self.dirty |= p.part() as u8;
+        self.stores.apply(Entry { session: id, tag }, &p, false);
         Ok(p)
     }
 
     /// Removes every watch of the session (ALL_STOP) and returns how many there were.
     pub fn remove_all(&mut self, id: SessionId) -> Result<usize, IndexError> {
         let watches = std::mem::take(&mut self.slot_mut(id)?.watches);
-        for p in watches.values() {
+        for (t, p) in &watches {
             self.dirty |= p.part() as u8;
+            self.stores.apply(
+                Entry {
+                    session: id,
+                    tag: *t,
+                },
+                p,
+                false,
+            );
         }
         Ok(watches.len())
     }
@@ -191,19 +264,43 @@ impl<S: Clone> Master<S> {
         self.dirty != 0 || self.sessions_dirty
     }
 
+    /// The number of watches in the whole index.
+    pub fn total_watches(&self) -> usize {
+        self.slots.iter().flatten().map(|s| s.watches.len()).sum()
+    }
+
     /// Builds the next snapshot, rebuilding only dirty parts. Entries are produced in
     /// (session, tag) order, so every key's list is sorted that way.
     fn build(&mut self, prev: &Snapshot<S>, version: u64) -> Snapshot<S> {
         let d = self.dirty;
         let is = |p: Part| d & p as u8 != 0;
-        let v4 = if is(Part::V4) {
-            Arc::new(V4Table::build(self.all().filter_map(|(e, p)| match p {
-                WatchPattern::Ip(IpNet::V4(n)) => Some((u32::from(n.addr()), n.prefix_len(), e)),
-                _ => None,
-            })))
+        let st = &mut self.stores;
+        let mut v4 = prev.v4.clone();
+        for (i, shard) in v4.iter_mut().enumerate() {
+            if st.dirty_v4 & (1 << i) != 0 {
+                *shard = Arc::new(V4Table::build(i, st.v4[i].iter().copied()));
+            }
+        }
+        let v4_len = if st.dirty_v4 != 0 {
+            v4.iter().map(|t| t.len()).sum()
         } else {
-            prev.v4.clone()
+            prev.v4_len
         };
+        let names = if st.dirty_names != 0 {
+            let mut shards = prev.names.shards().to_vec();
+            for (i, shard) in shards.iter_mut().enumerate() {
+                if st.dirty_names & (1 << i) != 0 {
+                    *shard = Arc::new(NameShard::build(
+                        st.names[i].iter().map(|(n, w, e)| (&n[..], *w, *e)),
+                    ));
+                }
+            }
+            NameIndex::from_shards(shards)
+        } else {
+            prev.names.clone()
+        };
+        st.dirty_v4 = 0;
+        st.dirty_names = 0;
         let v6 = if is(Part::V6) {
             Arc::new(IpTable::build(self.all().filter_map(|(e, p)| match p {
                 WatchPattern::Ip(IpNet::V6(n)) => Some((u128::from(n.addr()), n.prefix_len(), e)),
@@ -211,14 +308,6 @@ impl<S: Clone> Master<S> {
             })))
         } else {
             prev.v6.clone()
-        };
-        let names = if is(Part::Names) {
-            Arc::new(NameTable::build(self.all().filter_map(|(e, p)| match p {
-                WatchPattern::Dns { name, wild } => Some((&name[..], *wild, e)),
-                _ => None,
-            })))
-        } else {
-            prev.names.clone()
         };
         let channels = if is(Part::Channels) {
             Arc::new(ChannelLists::build(self.all().filter_map(
@@ -250,6 +339,7 @@ impl<S: Clone> Master<S> {
         self.sessions_dirty = false;
         Snapshot {
             v4,
+            v4_len,
             v6,
             names,
             channels,
@@ -438,8 +528,16 @@ mod tests {
         idx.update(|m| m.add_watch(a, Tag(2), dns("fsi.io", false)))
             .unwrap();
         let s2 = idx.snapshot();
-        assert!(Arc::ptr_eq(&s1.v4, &s2.v4));
-        assert!(!Arc::ptr_eq(&s1.names, &s2.names));
+        // The IPv4 shards are shared; of the name shards only the changed one is new.
+        assert!(s1.v4.iter().zip(&s2.v4).all(|(a, b)| Arc::ptr_eq(a, b)));
+        let changed = s1
+            .names
+            .shards()
+            .iter()
+            .zip(s2.names.shards())
+            .filter(|(a, b)| !Arc::ptr_eq(a, b))
+            .count();
+        assert_eq!(changed, 1);
         // No change, no publication.
         idx.update(|_| ());
         assert_eq!(idx.snapshot().version(), s2.version());
@@ -459,5 +557,115 @@ mod tests {
             assert_eq!(m.remove_all(a), Ok(2));
         });
         assert!(idx.snapshot().channel_watches(1).is_empty());
+    }
+
+    /// Brute-force matching of one pattern, the reference for the randomized test.
+    fn brute(p: &WatchPattern, ip: Option<IpAddr>, qname: Option<&[u8]>) -> bool {
+        match (p, ip, qname) {
+            (WatchPattern::Ip(n), Some(a), _) => n.contains(&a),
+            (WatchPattern::Dns { name: w, wild }, _, Some(q)) => {
+                let q = q.to_ascii_lowercase();
+                if *wild {
+                    name::suffixes(&q).any(|s| s == &w[..])
+                } else {
+                    q == w[..]
+                }
+            }
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn randomized_changes_agree_with_brute_force() {
+        use crate::generator::{names, rng::Rng};
+        let mut rng = Rng::new(11);
+        let idx = SharedIndex::new(10_000);
+        let ids: Vec<SessionId> = (0..5).map(|_| idx.update(|m| m.add_session(()))).collect();
+        let mut live: Vec<(Entry, WatchPattern)> = Vec::new();
+        let pick_ip = |rng: &mut Rng| -> IpAddr {
+            if rng.chance(80) {
+                // Concentrate IPv4 in a few /8s so that prefixes and queries meet.
+                let a =
+                    (rng.next_u64() as u32 & 0x00ff_ffff) | (*rng.pick(&[10u32, 77, 198]) << 24);
+                IpAddr::V4(a.into())
+            } else {
+                let a = (u128::from(rng.next_u64() & 0xff) << 96) | (0x2001_0db8u128 << 96);
+                IpAddr::V6(a.into())
+            }
+        };
+        let pick_name = |rng: &mut Rng| names::domain_wire(rng);
+        let mut matched = 0;
+        for round in 0..40 {
+            idx.update(|m| {
+                for _ in 0..50 {
+                    let e = Entry {
+                        session: *rng.pick(&ids),
+                        tag: Tag(1 + rng.below(3000) as u16),
+                    };
+                    let p = if rng.chance(50) {
+                        let a = pick_ip(&mut rng);
+                        let len = if a.is_ipv4() {
+                            *rng.pick(&[32u8, 24, 16, 12, 8, 5, 1])
+                        } else {
+                            *rng.pick(&[128u8, 112, 104, 32])
+                        };
+                        WatchPattern::ip(a, len).unwrap()
+                    } else {
+                        let n = pick_name(&mut rng);
+                        let n = if rng.chance(50) {
+                            name::suffixes(&n).nth(1).unwrap_or(&n).to_vec()
+                        } else {
+                            n
+                        };
+                        WatchPattern::dns(&n, rng.chance(60)).unwrap()
+                    };
+                    if m.add_watch(e.session, e.tag, p.clone()).is_ok() {
+                        live.push((e, p));
+                    }
+                }
+                for _ in 0..20 {
+                    if live.is_empty() {
+                        break;
+                    }
+                    let i = rng.below(live.len() as u64) as usize;
+                    let (e, p) = live.swap_remove(i);
+                    assert_eq!(m.remove_watch(e.session, e.tag), Ok(p));
+                }
+                if round == 20 {
+                    let victim = ids[0];
+                    m.remove_all(victim).unwrap();
+                    live.retain(|(e, _)| e.session != victim);
+                }
+            });
+            let snap = idx.snapshot();
+            for _ in 0..200 {
+                let (ip, q) = if rng.chance(50) {
+                    (Some(pick_ip(&mut rng)), None)
+                } else {
+                    (None, Some(pick_name(&mut rng)))
+                };
+                let mut got = Vec::new();
+                match (ip, &q) {
+                    (Some(a), _) => snap.match_ip(a, |e| got.push(e)),
+                    (_, Some(n)) => snap.match_name(n, |e| got.push(e)),
+                    _ => {}
+                }
+                let mut want: Vec<Entry> = live
+                    .iter()
+                    .filter(|(_, p)| brute(p, ip, q.as_deref()))
+                    .map(|(e, _)| *e)
+                    .collect();
+                got.sort();
+                want.sort();
+                matched += want.len();
+                assert_eq!(
+                    got,
+                    want,
+                    "round {round} ip {ip:?} name {:?}",
+                    q.as_deref().map(name::display)
+                );
+            }
+        }
+        assert!(matched > 1000, "the test must exercise matches: {matched}");
     }
 }

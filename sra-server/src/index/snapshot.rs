@@ -4,8 +4,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use super::ip_table::IpTable;
-use super::name_table::NameTable;
-use super::v4_table::V4Table;
+use super::name_table::NameIndex;
+use super::v4_table::{self, V4Table};
 use super::{Entry, SessionId, Span};
 
 /// The highest channel number (AXA_OP_CH_MAX).
@@ -49,9 +49,11 @@ impl Default for ChannelLists {
 /// Parts that did not change between two snapshots are shared (`Arc`).
 #[derive(Debug)]
 pub struct Snapshot<S> {
-    pub(crate) v4: Arc<V4Table>,
+    /// The [`v4_table::SHARDS`] IPv4 shards.
+    pub(crate) v4: Vec<Arc<V4Table>>,
+    pub(crate) v4_len: usize,
     pub(crate) v6: Arc<IpTable<u128>>,
-    pub(crate) names: Arc<NameTable>,
+    pub(crate) names: NameIndex,
     pub(crate) channels: Arc<ChannelLists>,
     pub(crate) errors: Arc<[Entry]>,
     pub(crate) sessions: Arc<[Option<S>]>,
@@ -61,9 +63,10 @@ pub struct Snapshot<S> {
 impl<S> Default for Snapshot<S> {
     fn default() -> Self {
         Snapshot {
-            v4: Arc::default(),
+            v4: (0..v4_table::SHARDS).map(|_| Arc::default()).collect(),
+            v4_len: 0,
             v6: Arc::default(),
-            names: Arc::default(),
+            names: NameIndex::default(),
             channels: Arc::default(),
             errors: Arc::from(Vec::new()),
             sessions: Arc::from(Vec::new()),
@@ -77,7 +80,7 @@ impl<S> Snapshot<S> {
     #[inline]
     pub fn match_ip(&self, ip: IpAddr, f: impl FnMut(Entry)) {
         match ip {
-            IpAddr::V4(a) => self.v4.for_each_match(u32::from(a), f),
+            IpAddr::V4(a) => self.match_v4(u32::from(a), f),
             IpAddr::V6(a) => self.v6.for_each_match(u128::from(a), f),
         }
     }
@@ -87,9 +90,17 @@ impl<S> Snapshot<S> {
     #[inline]
     pub fn match_ip_bytes(&self, raw: &[u8], f: impl FnMut(Entry)) {
         if let Ok(a) = <[u8; 4]>::try_from(raw) {
-            self.v4.for_each_match(u32::from_be_bytes(a), f);
+            self.match_v4(u32::from_be_bytes(a), f);
         } else if let Ok(a) = <[u8; 16]>::try_from(raw) {
             self.v6.for_each_match(u128::from_be_bytes(a), f);
+        }
+    }
+
+    /// Calls `f` with every entry whose IPv4 prefix contains `addr`.
+    #[inline]
+    pub fn match_v4(&self, addr: u32, f: impl FnMut(Entry)) {
+        if let Some(t) = self.v4.get(v4_table::shard_of(addr)) {
+            t.for_each_match(addr, f);
         }
     }
 
@@ -113,7 +124,7 @@ impl<S> Snapshot<S> {
 
     /// True when no IP or DNS watch exists (key extraction can then be skipped).
     pub fn has_key_watches(&self) -> bool {
-        !(self.v4.is_empty() && self.v6.is_empty() && self.names.is_empty())
+        !(self.v4_len == 0 && self.v6.is_empty() && self.names.is_empty())
     }
 
     /// The handle of session `id`, if it exists in this snapshot.

@@ -1,11 +1,13 @@
-//! The IPv4 prefix table: a direct index on the top 16 address bits.
+//! The IPv4 prefix table: a direct index on the top 16 address bits, in 64 shards.
 //!
-//! `offsets[b]..offsets[b + 1]` are the prefixes that can contain an address of /16 block
-//! `b`: the prefixes of length ≥ 16 inside the block, and every shorter prefix covering it
-//! (expanded into each block it covers; a /8 appears in 256 blocks). A lookup reads two
-//! adjacent offsets (one cache line) and, only for a non-empty block, scans its few prefixes:
-//! typically one memory access instead of one hash probe per prefix length, and no
-//! allocation. The offsets cost 256 KiB per table once any IPv4 watch exists.
+//! The address space is split into [`SHARDS`] shards by the top 6 bits; each shard is a
+//! [`V4Table`] over its 1024 /16 blocks and is rebuilt alone when one of its prefixes changes.
+//! In a shard, `offsets[b]..offsets[b + 1]` are the prefixes that can contain an address of
+//! /16 block `b`: the prefixes of length ≥ 16 inside the block, and every shorter prefix
+//! covering it (expanded into each block it covers; a /8 appears in 256 blocks). A lookup
+//! reads two adjacent offsets (one cache line) and, only for a non-empty block, scans its few
+//! prefixes: typically one memory access instead of one hash probe per prefix length, and no
+//! allocation. A shard with prefixes costs 4 KiB of offsets.
 
 use super::hasher::FastMap;
 use super::ip_table::AddrBits;
@@ -26,12 +28,28 @@ pub struct V4Table {
     values: Vec<Entry>,
 }
 
-const BLOCKS: usize = 1 << 16;
+/// Number of shards (top 6 address bits).
+pub const SHARDS: usize = 64;
+const BLOCKS: usize = 1 << 10;
+
+/// The shard of an address.
+#[inline]
+pub fn shard_of(addr: u32) -> usize {
+    (addr >> 26) as usize
+}
+
+/// The shards a prefix (masked) overlaps.
+pub fn shards_of(key: u32, len: u8) -> std::ops::Range<usize> {
+    let first = shard_of(key);
+    let count = if len >= 6 { 1 } else { 1usize << (6 - len) };
+    first..first + count
+}
 
 impl V4Table {
-    /// Builds the table from (address, prefix length, entry) triples (host bits are masked
-    /// here). Entries of one prefix keep the order of the input.
-    pub fn build(items: impl IntoIterator<Item = (u32, u8, Entry)>) -> Self {
+    /// Builds one shard from (address, prefix length, entry) triples (host bits are masked
+    /// here); prefixes are clipped to the shard of `shard`. Entries of one prefix keep the
+    /// order of the input.
+    pub fn build(shard: usize, items: impl IntoIterator<Item = (u32, u8, Entry)>) -> Self {
         let mut grouped: FastMap<(u8, u32), Vec<Entry>> = FastMap::default();
         for (addr, len, e) in items {
             let len = len.min(32);
@@ -48,10 +66,13 @@ impl V4Table {
         for ((len, key), entries) in prefixes {
             let span = Span::push(&mut values, &entries);
             let item = Item { key, len, span };
+            // Global /16 blocks covered, clipped to this shard's 1024.
             let first = (key >> 16) as usize;
             let count = if len >= 16 { 1 } else { 1usize << (16 - len) };
-            for b in &mut per_block[first..first + count] {
-                b.push(item);
+            let lo = first.max(shard * BLOCKS);
+            let hi = (first + count).min((shard + 1) * BLOCKS);
+            for b in lo..hi {
+                per_block[b - shard * BLOCKS].push(item);
             }
         }
         let mut offsets = Vec::with_capacity(BLOCKS + 1);
@@ -71,7 +92,7 @@ impl V4Table {
     /// Calls `f` with every entry whose prefix contains `addr`, longest prefixes first.
     #[inline]
     pub fn for_each_match(&self, addr: u32, mut f: impl FnMut(Entry)) {
-        let b = (addr >> 16) as usize;
+        let b = ((addr >> 16) as usize) & (BLOCKS - 1);
         let (Some(&s), Some(&e)) = (self.offsets.get(b), self.offsets.get(b + 1)) else {
             return;
         };
@@ -111,7 +132,31 @@ mod tests {
         u32::from(s.parse::<std::net::Ipv4Addr>().unwrap())
     }
 
-    fn hits(t: &V4Table, a: &str) -> Vec<Entry> {
+    /// All 64 shards, each built from the items overlapping it.
+    struct All(Vec<V4Table>);
+
+    impl All {
+        fn build(items: impl IntoIterator<Item = (u32, u8, Entry)>) -> All {
+            let items: Vec<_> = items.into_iter().collect();
+            All((0..SHARDS)
+                .map(|s| {
+                    V4Table::build(
+                        s,
+                        items
+                            .iter()
+                            .filter(|(k, l, _)| shards_of(k.masked(*l), *l).contains(&s))
+                            .copied(),
+                    )
+                })
+                .collect())
+        }
+
+        fn for_each_match(&self, addr: u32, f: impl FnMut(Entry)) {
+            self.0[shard_of(addr)].for_each_match(addr, f)
+        }
+    }
+
+    fn hits(t: &All, a: &str) -> Vec<Entry> {
         let mut v = Vec::new();
         t.for_each_match(v4(a), |e| v.push(e));
         v
@@ -119,7 +164,7 @@ mod tests {
 
     #[test]
     fn short_and_long_prefixes() {
-        let t = V4Table::build([
+        let t = All::build([
             (v4("10.0.0.0"), 8, e(1, 1)),
             (v4("10.1.0.0"), 16, e(2, 7)),
             (v4("10.1.2.0"), 23, e(5, 5)),
@@ -142,10 +187,10 @@ mod tests {
 
     #[test]
     fn everything_and_nothing() {
-        let t = V4Table::build([(v4("1.2.3.4"), 0, e(1, 1))]);
+        let t = All::build([(v4("1.2.3.4"), 0, e(1, 1))]);
         assert_eq!(hits(&t, "203.0.113.9"), [e(1, 1)]);
         assert_eq!(hits(&t, "0.0.0.0"), [e(1, 1)]);
-        assert_eq!(hits(&V4Table::build([]), "1.2.3.4"), []);
+        assert_eq!(hits(&All::build([]), "1.2.3.4"), []);
     }
 
     #[test]
@@ -159,7 +204,7 @@ mod tests {
                 ((rng.next_u64() as u32) & 0xf0ff_ffff, len, e(i, 1))
             })
             .collect();
-        let a = V4Table::build(items.clone());
+        let a = All::build(items.clone());
         let b = IpTable::<u32>::build(items);
         for _ in 0..20_000 {
             let addr = (rng.next_u64() as u32) & 0xf0ff_ffff;
