@@ -40,7 +40,10 @@ fuzz_target!(|data: &[u8]| {
         for rec in records {
             let Ok(rec) = rec else { break };
             assert!(rec.rdata_offset + rec.rdata.len() <= msg.len());
-            let r = RdataRef::in_message(msg, rec.rdata_offset, rec.rdata.len());
+            if rec.read_name(&mut buf).is_ok() {
+                assert_eq!(dns::validate_name(buf.as_wire()), Ok(()));
+            }
+            let r = rec.rdata_ref();
             let _ = dns::rdata_names(rec.rtype, r, &mut buf, |n| {
                 assert_eq!(dns::validate_name(n.as_wire()), Ok(()));
                 ControlFlow::Continue(())

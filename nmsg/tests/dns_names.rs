@@ -28,10 +28,16 @@ fn pointer_loop_is_refused() {
     assert_eq!(read_name(&m, 14, &mut n), Err(DnsError::BadPointer(14)));
     // A pointer to itself.
     let mut m = header(1, 0);
-    m.extend_from_slice(&[0xc0, 12]);
+    m.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1]);
     assert_eq!(read_name(&m, 12, &mut n), Err(DnsError::BadPointer(12)));
     let (_, mut recs) = Records::new(&m).unwrap();
-    assert_eq!(recs.next().unwrap().err(), Some(DnsError::BadPointer(12)));
+    let rec = recs.next().unwrap().unwrap();
+    assert_eq!(rec.read_name(&mut n), Err(DnsError::BadPointer(12)));
+    // A pointer cut short is an error of the walk itself.
+    let mut m = header(1, 0);
+    m.push(0xc0);
+    let (_, mut recs) = Records::new(&m).unwrap();
+    assert_eq!(recs.next().unwrap().err(), Some(DnsError::Truncated));
     assert!(recs.next().is_none());
 }
 
@@ -115,15 +121,10 @@ fn rdata_names_in_message() {
     let rec = recs.last().unwrap().unwrap();
     let mut buf = NameBuf::new();
     let mut got = Vec::new();
-    let flow = dns::rdata_names(
-        rec.rtype,
-        RdataRef::in_message(&m, rec.rdata_offset, rec.rdata.len()),
-        &mut buf,
-        |n| {
-            got.push(NameDisplay(n.as_wire()).to_string());
-            ControlFlow::Continue(())
-        },
-    );
+    let flow = dns::rdata_names(rec.rtype, rec.rdata_ref(), &mut buf, |n| {
+        got.push(NameDisplay(n.as_wire()).to_string());
+        ControlFlow::Continue(())
+    });
     assert_eq!(flow, Ok(ControlFlow::Continue(())));
     assert_eq!(got, ["mail.fsi.io."]);
     // The same rdata standalone cannot resolve the pointer.

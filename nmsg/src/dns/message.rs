@@ -1,7 +1,7 @@
 //! Walking a whole DNS message (RFC 1035 §4.1): the header, then every question and resource
 //! record, without allocating.
 
-use super::{name::read_name, DnsError, NameBuf};
+use super::{name::read_name, DnsError, NameBuf, RdataRef, MAX_NAME_LEN};
 
 /// The 12-byte DNS message header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,13 +72,14 @@ pub enum Section {
     Additional,
 }
 
-/// One question or resource record of a message.
-#[derive(Debug, Clone)]
+/// One question or resource record of a message. Small and `Copy`: the owner name stays in
+/// the message until [`Record::read_name`] decompresses it into a caller's buffer.
+#[derive(Debug, Clone, Copy)]
 pub struct Record<'a> {
     /// The section.
     pub section: Section,
-    /// The owner name (the question name in the question section), decompressed, case kept.
-    pub name: NameBuf,
+    /// The message the record is in.
+    pub msg: &'a [u8],
     /// The offset of the owner name in the message.
     pub name_offset: usize,
     /// Record type (question type).
@@ -88,17 +89,57 @@ pub struct Record<'a> {
     /// TTL; 0 in the question section.
     pub ttl: u32,
     /// The rdata bytes as they stand in the message (names in it may be compressed; resolve
-    /// them with [`RdataRef::in_message`](super::RdataRef::in_message)); empty for questions.
+    /// them with [`Record::rdata_ref`]); empty for questions.
     pub rdata: &'a [u8],
     /// The offset of the rdata in the message.
     pub rdata_offset: usize,
 }
 
+impl<'a> Record<'a> {
+    /// Decompresses the owner name (the question name in the question section) into `out`,
+    /// case kept. The walker has checked only the name's own bytes; a bad compression pointer
+    /// shows up here.
+    pub fn read_name(&self, out: &mut NameBuf) -> Result<(), DnsError> {
+        read_name(self.msg, self.name_offset, out).map(|_| ())
+    }
+
+    /// The rdata, with names resolved against the message.
+    pub fn rdata_ref(&self) -> RdataRef<'a> {
+        RdataRef::in_message(self.msg, self.rdata_offset, self.rdata.len())
+    }
+}
+
+/// The length of the possibly compressed name at `pos` of `msg` as it stands there (up to the
+/// root label or the first pointer), without following pointers or copying.
+fn skip_name(msg: &[u8], mut pos: usize) -> Result<usize, DnsError> {
+    let start = pos;
+    loop {
+        let c = *msg.get(pos).ok_or(DnsError::Truncated)?;
+        match c {
+            0 => return Ok(pos + 1 - start),
+            1..=63 => {
+                pos += 1 + usize::from(c);
+                if pos - start >= MAX_NAME_LEN {
+                    return Err(DnsError::NameTooLong);
+                }
+            }
+            0xc0..=0xff => {
+                if pos + 2 > msg.len() {
+                    return Err(DnsError::Truncated);
+                }
+                return Ok(pos + 2 - start);
+            }
+            _ => return Err(DnsError::BadLabelType(c)),
+        }
+    }
+}
+
 /// Iterates over the questions and records of a DNS message, in message order.
 ///
 /// Lenient like `wdns_parse_message`: when the message ends exactly between records before the
-/// header counts are reached, iteration simply ends. A record cut short, or a malformed name,
-/// yields one `Err` and then the iteration ends. Each item consumes at least 5 bytes of the
+/// header counts are reached, iteration simply ends. A record cut short, or an owner name whose
+/// own bytes are malformed, yields one `Err` and then the iteration ends (compression pointers
+/// are checked when [`Record::read_name`] follows them). Each item consumes at least 5 bytes of the
 /// message, so the walk is bounded by the message length.
 #[derive(Debug, Clone)]
 pub struct Records<'a> {
@@ -150,10 +191,8 @@ impl<'a> Records<'a> {
 
     fn read_record(&mut self) -> Result<Record<'a>, DnsError> {
         let msg = self.msg;
-        let mut name = NameBuf::new();
         let name_offset = self.pos;
-        let n = read_name(msg, self.pos, &mut name)?;
-        let mut p = self.pos + n;
+        let mut p = self.pos + skip_name(msg, self.pos)?;
         let u16_at = |i: usize| -> Result<u16, DnsError> {
             let b = msg.get(i..i + 2).ok_or(DnsError::Truncated)?;
             Ok(u16::from_be_bytes([b[0], b[1]]))
@@ -176,7 +215,7 @@ impl<'a> Records<'a> {
         self.pos = p;
         Ok(Record {
             section: self.section,
-            name,
+            msg,
             name_offset,
             rtype,
             rclass,
@@ -230,7 +269,9 @@ mod tests {
         assert_eq!(recs.len(), 2);
         assert_eq!(recs[0].section, Section::Question);
         assert_eq!(recs[1].section, Section::Answer);
-        assert_eq!(recs[1].name.as_wire(), b"\x07example\x03com\x00");
+        let mut n = NameBuf::new();
+        recs[1].read_name(&mut n).unwrap();
+        assert_eq!(n.as_wire(), b"\x07example\x03com\x00");
         assert_eq!(recs[1].ttl, 3600);
         assert_eq!(recs[1].rdata, &[192, 0, 2, 1]);
         assert_eq!(recs[1].rdata_offset, m.len() - 4);

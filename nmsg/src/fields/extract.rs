@@ -12,6 +12,9 @@ use crate::proto::{FieldIter, Value};
 /// embedded `Message`). This is what the server's `errors` watch matches on: a payload for which
 /// this returns `Err` is "undecodable". An unknown type is [`FieldError::UnknownType`]; whether
 /// that counts as an error for the watch is the caller's choice.
+///
+/// [`extract`] runs this check itself and returns its error: a caller that extracts keys anyway
+/// needs no separate call.
 pub fn check(vid: u32, msgtype: u32, payload: &[u8]) -> Result<(), FieldError> {
     let fields = schema::lookup(vid, msgtype).ok_or(FieldError::UnknownType { vid, msgtype })?;
     schema::check(fields, payload)?;
@@ -236,13 +239,18 @@ where
         spec: &[(u32, u16, Content)],
         rr: Option<Rr>,
     ) -> ControlFlow<()> {
-        let (rtype, rclass) = match rr {
-            Some(rr) => (
-                last_varint(payload, rr.rtype).map(|v| v as u16),
-                last_varint(payload, rr.rclass).map(|v| v as u16),
-            ),
-            None => (None, None),
-        };
+        let (mut rtype, mut rclass) = (None, None);
+        if let Some(rr) = rr {
+            for field in FieldIter::new(payload).flatten() {
+                if let Value::Varint(v) = field.value {
+                    if field.number == rr.rtype {
+                        rtype = Some(v as u16);
+                    } else if field.number == rr.rclass {
+                        rclass = Some(v as u16);
+                    }
+                }
+            }
+        }
         let mut rdata_i: u16 = 0;
         for field in FieldIter::new(payload).flatten() {
             let Value::Len(b) = field.value else {
@@ -293,22 +301,27 @@ where
         let Ok((_, records)) = Records::new(msg) else {
             return ControlFlow::Continue(());
         };
-        let mut prev_owner = NameBuf::new();
+        // The owner just read and the last owner reported, by turns.
+        let mut owners = [NameBuf::new(), NameBuf::new()];
+        let mut cur = 0;
         for rec in records {
-            let Ok(mut rec) = rec else { break };
+            let Ok(rec) = rec else { break };
             // The OPT pseudo-record (EDNS) names nothing.
             if rec.rtype == TYPE_OPT && rec.section != Section::Question {
                 continue;
             }
-            rec.name.make_ascii_lowercase();
+            if rec.read_name(&mut owners[cur]).is_err() {
+                break;
+            }
+            owners[cur].make_ascii_lowercase();
             // Records of one RRset repeat their owner: report it once per run.
-            if rec.name != prev_owner {
+            if owners[cur] != owners[1 - cur] {
                 tri!((self.f)(Key {
                     field_idx: idx,
                     val_idx: 0,
-                    value: KeyValue::Name(rec.name.as_wire()),
+                    value: KeyValue::Name(owners[cur].as_wire()),
                 }));
-                prev_owner = rec.name.clone();
+                cur = 1 - cur;
             }
             if rec.section == Section::Question {
                 continue;
@@ -317,19 +330,14 @@ where
                 tri!(self.ip(idx, 0, ip));
             }
             let f = &mut *self.f;
-            let r = dns::rdata_names(
-                rec.rtype,
-                RdataRef::in_message(msg, rec.rdata_offset, rec.rdata.len()),
-                &mut self.name,
-                |n| {
-                    n.make_ascii_lowercase();
-                    f(Key {
-                        field_idx: idx,
-                        val_idx: 0,
-                        value: KeyValue::Name(n.as_wire()),
-                    })
-                },
-            );
+            let r = dns::rdata_names(rec.rtype, rec.rdata_ref(), &mut self.name, |n| {
+                n.make_ascii_lowercase();
+                f(Key {
+                    field_idx: idx,
+                    val_idx: 0,
+                    value: KeyValue::Name(n.as_wire()),
+                })
+            });
             match r {
                 Ok(ControlFlow::Break(())) => return ControlFlow::Break(()),
                 Ok(ControlFlow::Continue(())) => {}
@@ -374,13 +382,28 @@ where
     fn dnsqr(&mut self, payload: &[u8]) -> ControlFlow<()> {
         const RESPONSE_PACKET: u32 = 15;
         const RESPONSE_IDX: u16 = 23;
-        tri!(self.fields(payload, &[(2, 1, Ip), (3, 2, Ip), (8, 7, Name)], None));
-        let mut packets = len_values(payload, RESPONSE_PACKET);
-        let Some(first) = packets.next() else {
+        // One pass: query_ip (1), response_ip (2), qname (7), and the response packets.
+        let mut first = None;
+        let mut packets = 0usize;
+        for field in FieldIter::new(payload).flatten() {
+            let Value::Len(b) = field.value else {
+                continue;
+            };
+            match field.number {
+                2 => tri!(self.content(1, 0, Ip, b)),
+                3 => tri!(self.content(2, 0, Ip, b)),
+                8 => tri!(self.content(7, 0, Name, b)),
+                RESPONSE_PACKET => {
+                    packets += 1;
+                    first = first.or(Some(b));
+                }
+                _ => {}
+            }
+        }
+        let Some(first) = first else {
             return ControlFlow::Continue(());
         };
-        let single = packets.next().is_none();
-        if single {
+        if packets == 1 {
             if let Some(d) = ipdg::parse(first) {
                 if d.fragment.is_none() {
                     return self.udp_dns(RESPONSE_IDX, d.proto, d.payload);
