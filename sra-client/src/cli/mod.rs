@@ -7,6 +7,8 @@
 //! certificate is verified against the system roots, which a self-signed SRA server fails
 //! (libaxa never verifies; pass `--pin` with the server's certificate digest for those).
 
+pub mod logging;
+pub mod signals;
 pub mod sratool;
 pub mod sratunnel;
 pub mod tls_args;
