@@ -33,6 +33,7 @@ pub use stats::Stats;
 pub mod dns;
 pub mod fields;
 // Modules of the schemas helper.
+pub mod json;
 pub mod schema;
 pub mod vendor;
 

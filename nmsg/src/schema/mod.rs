@@ -11,7 +11,7 @@
 //!   wrote round-trips byte for byte.
 //! - Payloads of an unknown (vid, msgtype) have no schema; callers pass their bytes through raw.
 
-mod message;
+pub(crate) mod message;
 mod tables;
 
 pub use message::{FieldValue, Message, SchemaError};

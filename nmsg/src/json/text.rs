@@ -1,0 +1,340 @@
+//! Low-level JSON text writers: string escaping, nmsg's UTF-8 repair, base64, doubles, IP
+//! addresses and UTC times, all appending straight to a `String`.
+
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+
+/// Appends `s` JSON-escaped as libnmsg does (`nmsg-format.md` §5.1): `"` `\` and the control
+/// bytes are escaped (`\b \f \n \r \t`, else `\u00xx`); everything else, 0x7F and non-ASCII
+/// included, is copied.
+pub(crate) fn escape(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let rep: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if rep.is_empty() {
+            let _ = write!(out, "\\u{:04x}", b);
+        } else {
+            out.push_str(rep);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+}
+
+/// Appends `"` + escaped `s` + `"`.
+pub(crate) fn string(out: &mut String, s: &str) {
+    out.push('"');
+    escape(out, s);
+    out.push('"');
+}
+
+/// Appends `"` + escaped bytes + `"`, for formatter output that is not repaired: valid UTF-8
+/// is copied; bytes that are not valid UTF-8 cannot go into a Rust `String` and become U+FFFD
+/// (libnmsg would copy them raw, producing invalid UTF-8).
+pub(crate) fn bytes_string(out: &mut String, b: &[u8]) {
+    out.push('"');
+    match std::str::from_utf8(b) {
+        Ok(s) => escape(out, s),
+        Err(_) => escape(out, &String::from_utf8_lossy(b)),
+    }
+    out.push('"');
+}
+
+/// Appends a text field (string / mlstring) as a JSON string after libnmsg's UTF-8 repair and
+/// NUL cut (`nmsg-format.md` §5.1, steps 1–3).
+///
+/// Sequences libnmsg keeps although they are not valid UTF-8 (surrogates `ED A0..BF xx`, code
+/// points above U+10FFFF) cannot be held by a Rust `String`; they become one U+FFFD each.
+pub(crate) fn text(out: &mut String, b: &[u8]) {
+    out.push('"');
+    let mut skipping = false;
+    let mut i = 0;
+    let mut buf = [0u8; 4];
+    while i < b.len() {
+        let c = b[i];
+        let need = match c {
+            0x00..=0x7f => 0,
+            0xc0..=0xdf => 1,
+            0xe0..=0xef => 2,
+            0xf0..=0xf7 => 3,
+            _ => usize::MAX,
+        };
+        let seq_ok = need != usize::MAX
+            && b.get(i + 1..i + 1 + need)
+                .is_some_and(|t| t.iter().all(|&x| (0x80..=0xbf).contains(&x)));
+        if c < 0x80 {
+            if c == 0 {
+                skipping = true;
+            } else if !skipping {
+                buf[0] = c;
+                escape(out, std::str::from_utf8(&buf[..1]).unwrap_or(""));
+            }
+            i += 1;
+            continue;
+        }
+        if !seq_ok {
+            out.push('\u{fffd}');
+            skipping = false;
+            i += 1;
+            continue;
+        }
+        let seq = &b[i..i + 1 + need];
+        i += 1 + need;
+        let overlong =
+            c == 0xc0 || c == 0xc1 || (c == 0xe0 && seq[1] < 0xa0) || (c == 0xf0 && seq[1] < 0x90);
+        if overlong {
+            out.push('\u{fffd}');
+            skipping = false;
+            continue;
+        }
+        if skipping {
+            continue;
+        }
+        match std::str::from_utf8(seq) {
+            Ok(s) => out.push_str(s),
+            Err(_) => out.push('\u{fffd}'),
+        }
+    }
+    out.push('"');
+}
+
+/// Appends standard base64 (with padding) in quotes, or `null` for empty bytes.
+pub(crate) fn base64(out: &mut String, b: &[u8]) {
+    if b.is_empty() {
+        out.push_str("null");
+        return;
+    }
+    out.push('"');
+    base64::engine::general_purpose::STANDARD.encode_string(b, out);
+    out.push('"');
+}
+
+/// Formats a double as libnmsg does: C `%.18f`, then trailing zeros removed while one digit
+/// stays after the point; `nan`, `inf`, `-inf` for the special values. Returns `None` when the
+/// text would take 64 characters or more (libnmsg cuts such a line short).
+pub(crate) fn double(out: &mut String, v: f64) -> Option<()> {
+    if v.is_nan() {
+        out.push_str(if v.is_sign_negative() { "-nan" } else { "nan" });
+        return Some(());
+    }
+    if v.is_infinite() {
+        out.push_str(if v < 0.0 { "-inf" } else { "inf" });
+        return Some(());
+    }
+    let start = out.len();
+    let _ = write!(out, "{:.18}", v);
+    if out.len() - start >= 64 {
+        out.truncate(start);
+        return None;
+    }
+    let mut end = out.len();
+    while out.as_bytes()[end - 1] == b'0' && out.as_bytes()[end - 2] != b'.' {
+        end -= 1;
+    }
+    out.truncate(end);
+    Some(())
+}
+
+/// Appends an IPv4 address in dotted decimal.
+pub(crate) fn ipv4(out: &mut String, b: &[u8; 4]) {
+    let _ = write!(out, "{}.{}.{}.{}", b[0], b[1], b[2], b[3]);
+}
+
+/// Appends an IPv6 address as libnmsg's `fast_inet6_ntop` writes it (`nmsg-format.md` §5.1).
+pub(crate) fn ipv6(out: &mut String, b: &[u8; 16]) {
+    let mut w = [0u16; 8];
+    for (i, g) in w.iter_mut().enumerate() {
+        *g = u16::from_be_bytes([b[2 * i], b[2 * i + 1]]);
+    }
+    // Longest run of >= 2 zero groups (first on a tie).
+    let (mut best, mut best_len) = (usize::MAX, 0usize);
+    let mut i = 0;
+    while i < 8 {
+        if w[i] == 0 {
+            let s = i;
+            while i < 8 && w[i] == 0 {
+                i += 1;
+            }
+            if i - s > best_len {
+                best = s;
+                best_len = i - s;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    if best_len < 2 {
+        best = usize::MAX;
+    }
+    let v4_tail = best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff));
+    let mut i = 0;
+    while i < 8 {
+        if i == best {
+            if i == 0 {
+                out.push(':');
+            }
+            out.push(':');
+            i += best_len;
+            continue;
+        }
+        if v4_tail && i == 6 {
+            ipv4(out, &[b[12], b[13], b[14], b[15]]);
+            break;
+        }
+        let _ = write!(out, "{:x}", w[i]);
+        if i < 7 {
+            out.push(':');
+        }
+        i += 1;
+    }
+}
+
+/// Appends an IP address for a 4- or 16-byte field in quotes, else `null`.
+pub(crate) fn ip(out: &mut String, b: &[u8]) {
+    if let Ok(a) = <&[u8; 4]>::try_from(b) {
+        out.push('"');
+        ipv4(out, a);
+        out.push('"');
+    } else if let Ok(a) = <&[u8; 16]>::try_from(b) {
+        out.push('"');
+        ipv6(out, a);
+        out.push('"');
+    } else {
+        out.push_str("null");
+    }
+}
+
+/// (year, month, day, hour, minute, second) in UTC of Unix time `t`.
+pub(crate) fn civil(t: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400) as u32;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = if m <= 2 { y + 1 } else { y };
+    (y, m, d, secs / 3600, (secs / 60) % 60, secs % 60)
+}
+
+/// Appends `YYYY-MM-DD HH:MM:SS` (UTC) of Unix time `t`, unquoted.
+pub(crate) fn datetime(out: &mut String, t: i64) {
+    let (y, mo, d, h, mi, s) = civil(t);
+    let _ = write!(out, "{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}");
+}
+
+/// Days since 1970-01-01 of a civil date (inverse of [`civil`]).
+#[allow(dead_code)]
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(b: &[u8]) -> String {
+        let mut s = String::new();
+        text(&mut s, b);
+        s
+    }
+
+    #[test]
+    fn text_repair() {
+        assert_eq!(t(b"a\xc3"), "\"a\u{fffd}\"");
+        assert_eq!(t(b"\xc0\x80"), "\"\u{fffd}\"");
+        assert_eq!(t(b"\xe0\x80\x80z"), "\"\u{fffd}z\"");
+        assert_eq!(t(b"\xe2\x82z"), "\"\u{fffd}\u{fffd}z\"");
+        assert_eq!(t(b"\x80\x80"), "\"\u{fffd}\u{fffd}\"");
+        assert_eq!(
+            t(b"\xf8\x88\x80\x80\x80"),
+            "\"\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}\""
+        );
+        assert_eq!(t(b"ab\x00cd"), "\"ab\"");
+        assert_eq!(t(b"ab\x00cd\xffef"), "\"ab\u{fffd}ef\"");
+        assert_eq!(t(b"\x00ab"), "\"\"");
+        assert_eq!(t("é\t\"\\\x01".as_bytes()), "\"é\\t\\\"\\\\\\u0001\"");
+    }
+
+    #[test]
+    fn doubles() {
+        let f = |v: f64| {
+            let mut s = String::new();
+            double(&mut s, v).map(|_| s)
+        };
+        assert_eq!(f(0.5).unwrap(), "0.5");
+        assert_eq!(f(1.0).unwrap(), "1.0");
+        assert_eq!(f(0.1).unwrap(), "0.100000000000000006");
+        assert_eq!(f(123.456).unwrap(), "123.45600000000000307");
+        assert_eq!(f(0.00571).unwrap(), "0.00571");
+        assert_eq!(f(1e-20).unwrap(), "0.0");
+        assert_eq!(f(-0.0).unwrap(), "-0.0");
+        assert_eq!(f(1e20).unwrap(), "100000000000000000000.0");
+        assert_eq!(f(f64::INFINITY).unwrap(), "inf");
+        assert!(f(1e44).is_none());
+    }
+
+    #[test]
+    fn ipv6_text() {
+        let f = |s: &str| {
+            let a: std::net::Ipv6Addr = s.parse().unwrap();
+            let mut o = String::new();
+            ipv6(&mut o, &a.octets());
+            o
+        };
+        assert_eq!(f("::ffff:1.2.3.4"), "::ffff:1.2.3.4");
+        assert_eq!(f("::ffff:0.0.0.0"), "::ffff:0.0.0.0");
+        assert_eq!(f("::1.2.3.4"), "::1.2.3.4");
+        assert_eq!(f("::1"), "::1");
+        assert_eq!(f("::2"), "::2");
+        assert_eq!(f("::102"), "::102");
+        assert_eq!(f("::"), "::");
+        assert_eq!(f("2001:500:e::1"), "2001:500:e::1");
+        assert_eq!(
+            f("2400:cb00:2049:1::c629:de1f"),
+            "2400:cb00:2049:1::c629:de1f"
+        );
+        assert_eq!(f("1:0:0:1:0:0:0:1"), "1:0:0:1::1");
+        assert_eq!(f("1:0:0:2:0:0:3:4"), "1::2:0:0:3:4");
+        assert_eq!(f("1:0:2:3:4:5:6:7"), "1:0:2:3:4:5:6:7");
+        assert_eq!(f("1::"), "1::");
+    }
+
+    #[test]
+    fn times() {
+        let mut s = String::new();
+        datetime(&mut s, 1_689_270_069);
+        assert_eq!(s, "2023-07-13 17:41:09");
+        s.clear();
+        datetime(&mut s, 4_294_967_295);
+        assert_eq!(s, "2106-02-07 06:28:15");
+        assert_eq!(
+            days_from_civil(2023, 7, 13) * 86400 + 17 * 3600 + 41 * 60 + 9,
+            1_689_270_069
+        );
+    }
+}
