@@ -85,19 +85,16 @@ fn dns_renders_exactly() {
 }
 
 #[test]
-#[ignore = "JSON input in progress"]
 fn dnsqr_json_converts_back() {
     check_parse("test1-dnsqr.nmsg", "test1-dnsqr.json");
 }
 
 #[test]
-#[ignore = "JSON input in progress"]
 fn dns_json_converts_back() {
     check_parse("test1-dns.nmsg", "test1-dns.json");
 }
 
 #[test]
-#[ignore = "JSON input in progress"]
 fn packet_json_converts_back_leniently() {
     check_parse("packet.nmsg", "packet.json");
     let Some(ps) = payloads("packet.nmsg") else {

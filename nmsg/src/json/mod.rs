@@ -25,6 +25,7 @@ mod dns_text;
 pub mod names;
 mod parse;
 pub mod rdata;
+mod rdata_parse;
 mod render;
 mod text;
 mod virtuals;

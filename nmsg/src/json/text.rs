@@ -242,7 +242,6 @@ pub(crate) fn datetime(out: &mut String, t: i64) {
 }
 
 /// Days since 1970-01-01 of a civil date (inverse of [`civil`]).
-#[allow(dead_code)]
 pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
