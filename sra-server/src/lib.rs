@@ -13,6 +13,7 @@
 
 pub mod accounting;
 pub mod config;
+pub mod context;
 pub mod dispatch;
 pub mod generator;
 pub mod hit;
@@ -21,6 +22,7 @@ pub mod limiter;
 pub mod observation;
 pub mod outbox;
 pub mod sampler;
+pub mod session;
 pub mod subscriber;
 
 pub use dispatch::{Dispatcher, Outcome, ServerIndex, SessionHandle};

@@ -1,0 +1,387 @@
+//! The session state machine, sans-IO: frames in, replies out (architecture, "Session state
+//! machine").
+//!
+//! `Connected` ─USER ok─► `Authenticated` ─► requests in order ─► closed. Before
+//! authentication only USER, NOP and HELLO are accepted; anything else gets an ERROR. Every
+//! request gets exactly the reply of spec §3.3, with the request's tag.
+//!
+//! Choices on spec §15 (documented here, tested below):
+//! 1. HELLO is sent on accept, before USER is handled; a failed USER gets
+//!    `ERROR USER invalid user NAME` and the connection is closed (no guessing of names or
+//!    keys on one connection). A second USER gets `ERROR already authenticated`.
+//! 2. Texts: WATCH `started`; STOP `stopped watch T`; ALL_STOP `stopped N watches`; CHANNEL
+//!    `channel chN on|off` / `all channels on|off`; PAUSE `output paused`; GO `output
+//!    resumed`; unknown channel `unknown channel chN`; not entitled `channel chN is not
+//!    permitted`. WGET (tag 0) and CGET lists are followed by an OK (`N watches` /
+//!    `N channels`) so a client knows the list ended; WGET with a tag and no watch at or
+//!    after it gets an ERROR.
+//! 3. A WATCH with a tag in use is refused (`tag T is already in use`); at most
+//!    `limits.max_watches` per session; watches on channels that are off are accepted.
+//! 5. TRACE query → OPT TRACE with the level; SNDBUF → OPT SNDBUF with the value (recorded,
+//!    not applied to the socket yet); default sampling 100 %, rate limit from the config.
+//! 6. HELLO goes out with pvers 1; after a client HELLO offering v2, replies use pvers 2.
+//! 8. JOIN is refused (`JOIN is not supported`); NOP-only sessions stay unauthenticated and
+//!    are closed at the login deadline.
+
+use std::sync::Arc;
+
+use axa_proto::opt::{RateLimit, RlimitValue, SAMPLE_REQ, TRACE_REQ};
+use axa_proto::{ChannelOnOff, Clist, Frame, Hello, Message, Missed, Op, Opt, ResultMsg, Wlist};
+
+use crate::accounting::MissedReporter;
+use crate::config::LoginKind;
+use crate::context::ServerContext;
+use crate::index::{IndexError, SessionId, Tag, WatchPattern};
+use crate::limiter::RLIMIT_OFF;
+use crate::session::convert;
+use crate::subscriber::Subscriber;
+
+/// What the connection should do after a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Keep reading.
+    Continue,
+    /// Flush the replies, then close.
+    Close,
+}
+
+#[derive(Debug)]
+struct Account {
+    name: String,
+    /// Entitled channels that are configured, ascending.
+    channels: Vec<u16>,
+}
+
+/// One connection's protocol state.
+#[derive(Debug)]
+pub struct SessionCore {
+    ctx: Arc<ServerContext>,
+    logins: Vec<LoginKind>,
+    account: Option<Account>,
+    id: Option<SessionId>,
+    sub: Arc<Subscriber>,
+    pvers: u8,
+    trace: u32,
+    sndbuf: u32,
+    reporter: MissedReporter,
+}
+
+fn ok(op: Op, text: impl Into<String>) -> Message {
+    Message::Ok(ResultMsg::new(op, text))
+}
+
+fn err(op: Op, text: impl Into<String>) -> Message {
+    Message::Error(ResultMsg::new(op, text))
+}
+
+impl SessionCore {
+    /// A new, unauthenticated session accepting `logins`, at UNIX time `now`.
+    pub fn new(ctx: Arc<ServerContext>, logins: Vec<LoginKind>, now: u64) -> Self {
+        let lim = &ctx.config.limits;
+        let sub = Arc::new(Subscriber::new(lim.outbox_hits, lim.rate_limit.value()));
+        let reporter = MissedReporter::new(Some(lim.report_secs), now);
+        SessionCore {
+            ctx,
+            logins,
+            account: None,
+            id: None,
+            sub,
+            pvers: 1,
+            trace: 0,
+            sndbuf: 0,
+            reporter,
+        }
+    }
+
+    /// The server HELLO, to send first (tag 0).
+    pub fn hello(&self) -> Message {
+        Message::Hello(Hello {
+            id: self.ctx.next_client_id(),
+            pvers_min: 1,
+            pvers_max: 2,
+            text: self.ctx.hello_text.clone(),
+        })
+    }
+
+    /// The protocol version for outgoing headers.
+    pub fn pvers(&self) -> u8 {
+        self.pvers
+    }
+
+    /// The delivery state shared with the index and the writer.
+    pub fn subscriber(&self) -> &Arc<Subscriber> {
+        &self.sub
+    }
+
+    /// The account name once authenticated.
+    pub fn user(&self) -> Option<&str> {
+        self.account.as_ref().map(|a| a.name.as_str())
+    }
+
+    /// A MISSED message when one is due at UNIX time `now` (spec §6).
+    pub fn poll_missed(&mut self, now: u64) -> Option<Message> {
+        self.account.as_ref()?;
+        let r = self.reporter.poll(now, self.sub.counters.totals())?;
+        Some(Message::Missed(Missed {
+            missed: r.missed,
+            dropped: r.dropped,
+            rlimit: r.rlimit,
+            filtered: r.filtered,
+            last_report: r.last_report,
+        }))
+    }
+
+    /// Handles one received frame at UNIX time `now`, appending (tag, reply) pairs to `out`.
+    pub fn handle(&mut self, frame: &Frame, now: u64, out: &mut Vec<(u16, Message)>) -> Next {
+        let tag = frame.tag();
+        let op = frame.op();
+        let msg = match frame.message() {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::debug!("undecodable {op:?}: {e}");
+                out.push((tag, err(op, format!("{e}"))));
+                return Next::Close;
+            }
+        };
+        match msg {
+            Message::Nop => Next::Continue,
+            Message::Hello(h) => {
+                tracing::debug!(text = %h.text, "client HELLO");
+                if h.pvers_max >= 2 {
+                    self.pvers = 2;
+                }
+                Next::Continue
+            }
+            Message::User(u) => self.user_request(tag, &u.name, out),
+            _ if self.account.is_none() => {
+                out.push((tag, err(op, "not authenticated; send USER first")));
+                Next::Continue
+            }
+            m => {
+                self.request(tag, m, now, out);
+                Next::Continue
+            }
+        }
+    }
+
+    fn user_request(&mut self, tag: u16, name: &str, out: &mut Vec<(u16, Message)>) -> Next {
+        if self.account.is_some() {
+            out.push((tag, err(Op::User, "already authenticated")));
+            return Next::Continue;
+        }
+        let user = self
+            .logins
+            .contains(&LoginKind::User)
+            .then(|| self.ctx.config.user(name))
+            .flatten();
+        let Some(user) = user else {
+            // API-key logins need the key store (sra-keys), not wired in yet.
+            tracing::info!(user = %name.escape_debug(), "login refused");
+            out.push((
+                tag,
+                err(Op::User, format!("invalid user {}", name.escape_debug())),
+            ));
+            return Next::Close;
+        };
+        let mut channels: Vec<u16> = user
+            .channels
+            .iter()
+            .copied()
+            .filter(|c| self.ctx.config.channel(*c).is_some())
+            .collect();
+        channels.sort_unstable();
+        channels.dedup();
+        let name = user.name.clone();
+        let sub = self.sub.clone();
+        self.id = Some(self.ctx.index.update(|m| m.add_session(sub)));
+        tracing::info!(user = %name, "authorized");
+        out.push((tag, ok(Op::User, format!("{name} authorized"))));
+        self.account = Some(Account { name, channels });
+        Next::Continue
+    }
+
+    fn entitled(&self, ch: u16) -> Result<(), String> {
+        if self.ctx.config.channel(ch).is_none() {
+            return Err(format!("unknown channel ch{ch}"));
+        }
+        match &self.account {
+            Some(a) if a.channels.binary_search(&ch).is_ok() => Ok(()),
+            _ => Err(format!("channel ch{ch} is not permitted")),
+        }
+    }
+
+    fn request(&mut self, tag: u16, m: Message, now: u64, out: &mut Vec<(u16, Message)>) {
+        let Some(id) = self.id else { return };
+        let op = m.op();
+        let index = self.ctx.index.clone();
+        match m {
+            Message::Watch(w) => {
+                let reply = match convert::from_wire(&w) {
+                    Err(e) => err(op, e.to_string()),
+                    Ok(WatchPattern::Channel(ch)) if self.entitled(ch).is_err() => {
+                        err(op, self.entitled(ch).err().unwrap_or_default())
+                    }
+                    Ok(p) => match index.update(|ix| ix.add_watch(id, Tag(tag), p)) {
+                        Ok(()) => ok(op, "started"),
+                        Err(e) => err(op, e.to_string()),
+                    },
+                };
+                out.push((tag, reply));
+            }
+            Message::Stop => {
+                let reply = match index.update(|ix| ix.remove_watch(id, Tag(tag))) {
+                    Ok(_) => ok(op, format!("stopped watch {tag}")),
+                    Err(e) => err(op, e.to_string()),
+                };
+                out.push((tag, reply));
+            }
+            Message::AllStop => {
+                let n = index.update(|ix| ix.remove_all(id)).unwrap_or(0);
+                out.push((tag, ok(op, format!("stopped {n} watches"))));
+            }
+            Message::Wget => {
+                let list: Vec<(Tag, WatchPattern)> = index.inspect(|ix| {
+                    if tag == 0 {
+                        ix.watches(id).map(|(t, p)| (t, p.clone())).collect()
+                    } else {
+                        ix.watch_at_or_after(id, Tag(tag))
+                            .map(|(t, p)| (t, p.clone()))
+                            .into_iter()
+                            .collect()
+                    }
+                });
+                if tag != 0 && list.is_empty() {
+                    out.push((tag, err(op, IndexError::NoSuchTag(tag).to_string())));
+                    return;
+                }
+                let n = list.len();
+                for (t, p) in list {
+                    let wl = Wlist {
+                        cur_tag: t.0,
+                        watch: convert::to_wire(&p),
+                    };
+                    out.push((tag, Message::Wlist(wl)));
+                }
+                if tag == 0 {
+                    out.push((tag, ok(op, format!("{n} watches"))));
+                }
+            }
+            Message::Channel(ChannelOnOff { ch, on }) => {
+                let word = if on { "on" } else { "off" };
+                let reply = if ch == axa_proto::CH_ALL {
+                    for c in self.account.iter().flat_map(|a| &a.channels) {
+                        self.sub.channels.set(*c, on);
+                    }
+                    ok(op, format!("all channels {word}"))
+                } else {
+                    match self.entitled(ch) {
+                        Ok(()) => {
+                            self.sub.channels.set(ch, on);
+                            ok(op, format!("channel ch{ch} {word}"))
+                        }
+                        Err(e) => err(op, e),
+                    }
+                };
+                out.push((tag, reply));
+            }
+            Message::Cget => {
+                let chans = self
+                    .account
+                    .as_ref()
+                    .map(|a| a.channels.clone())
+                    .unwrap_or_default();
+                for ch in &chans {
+                    let spec = self
+                        .ctx
+                        .config
+                        .channel(*ch)
+                        .map(|c| c.description.clone())
+                        .filter(|d| !d.is_empty())
+                        .unwrap_or_else(|| format!("ch{ch}"));
+                    out.push((
+                        tag,
+                        Message::Clist(Clist {
+                            ch: *ch,
+                            on: self.sub.channels.is_on(*ch),
+                            spec,
+                        }),
+                    ));
+                }
+                out.push((tag, ok(op, format!("{} channels", chans.len()))));
+            }
+            Message::Pause => {
+                self.sub.set_paused(true);
+                out.push((tag, ok(op, "output paused")));
+            }
+            Message::Go => {
+                self.sub.set_paused(false);
+                out.push((tag, ok(op, "output resumed")));
+            }
+            Message::Opt(o) => out.push((tag, self.option(o, now))),
+            Message::Acct => {
+                let text = self.sub.counters.totals().acct_text();
+                out.push((tag, ok(op, text)));
+            }
+            Message::MgmtGet => out.push((
+                tag,
+                err(op, "mgmt is deprecated, please upgrade and use \"stats\""),
+            )),
+            Message::StatsReq(_) | Message::KillReq(_) => out.push((
+                tag,
+                err(op, "admin requests are not available on this server"),
+            )),
+            Message::Join(_) => out.push((tag, err(op, "JOIN is not supported"))),
+            other => out.push((tag, err(other.op(), "unexpected request"))),
+        }
+    }
+
+    fn option(&mut self, o: Opt, now: u64) -> Message {
+        match o {
+            Opt::Trace(TRACE_REQ) => Message::Opt(Opt::Trace(self.trace)),
+            Opt::Trace(level) => {
+                self.trace = level;
+                ok(Op::Opt, format!("trace level {level}"))
+            }
+            Opt::Sample(SAMPLE_REQ) => Message::Opt(Opt::Sample(self.sub.sampler.rate())),
+            Opt::Sample(v) => Message::Opt(Opt::Sample(self.sub.sampler.set_rate(v))),
+            Opt::Sndbuf(v) => {
+                if v != 0 {
+                    self.sndbuf = v.max(axa_proto::opt::SNDBUF_MIN);
+                }
+                Message::Opt(Opt::Sndbuf(self.sndbuf))
+            }
+            Opt::RateLimit(r) => {
+                let max = self.sub.limiter.set_max(r.max_pkts_per_sec.raw());
+                match r.report_secs {
+                    RlimitValue::Na => {}
+                    RlimitValue::Off => self.reporter.set_report_secs(None),
+                    RlimitValue::Value(n) => self.reporter.set_report_secs(Some(n.max(1))),
+                }
+                let report = match self.reporter.report_secs() {
+                    None => RlimitValue::Off,
+                    Some(n) => RlimitValue::Value(n),
+                };
+                Message::Opt(Opt::RateLimit(RateLimit {
+                    max_pkts_per_sec: if max >= RLIMIT_OFF {
+                        RlimitValue::Off
+                    } else {
+                        RlimitValue::Value(max)
+                    },
+                    cur_pkts_per_sec: self.sub.limiter.current(now as u32),
+                    unused: [0; 2],
+                    report_secs: report,
+                }))
+            }
+        }
+    }
+}
+
+impl Drop for SessionCore {
+    /// Ends the session: its watches leave the index and its outbox closes.
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            self.ctx.index.update(|m| m.remove_session(id));
+        }
+        self.sub.outbox.close();
+    }
+}

@@ -1,0 +1,11 @@
+//! AXA sessions: the sans-IO state machine ([`core`]), the wire-watch conversion point
+//! ([`convert`]) and the tokio connection driver ([`conn`]).
+
+pub mod conn;
+pub mod convert;
+pub mod core;
+
+pub use self::core::{Next, SessionCore};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,215 @@
+//! State-machine tests: frames in, replies out, no sockets.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axa_proto::opt::{RateLimit, RlimitValue};
+use axa_proto::{ChannelOnOff, Direction, Frame, Message, Op, Opt, User, Watch, WatchMode};
+
+use super::core::{Next, SessionCore};
+use crate::config::{Config, LoginKind};
+use crate::context::ServerContext;
+
+fn ctx() -> Arc<ServerContext> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/axa-test-suite.toml");
+    ServerContext::new(Config::load(&p).unwrap())
+}
+
+fn frame(tag: u16, m: Message) -> Frame {
+    m.to_frame(tag, 1, Direction::ToSra).unwrap()
+}
+
+fn send(s: &mut SessionCore, tag: u16, m: Message) -> (Next, Vec<(u16, Message)>) {
+    let mut out = Vec::new();
+    let n = s.handle(&frame(tag, m), 1_700_000_000, &mut out);
+    (n, out)
+}
+
+fn text(m: &Message) -> (bool, u8, String) {
+    match m {
+        Message::Ok(r) => (true, r.orig_op, r.text.clone()),
+        Message::Error(r) => (false, r.orig_op, r.text.clone()),
+        other => panic!("not OK/ERROR: {other:?}"),
+    }
+}
+
+fn user(name: &str) -> Message {
+    Message::User(User { name: name.into() })
+}
+
+fn watch(t: &str) -> Message {
+    Message::Watch(Watch::parse_text(t, WatchMode::Sra).unwrap())
+}
+
+fn login(ctx: &Arc<ServerContext>) -> SessionCore {
+    let mut s = SessionCore::new(ctx.clone(), vec![LoginKind::User], 1_700_000_000);
+    let (n, out) = send(&mut s, 0, user("valid-user"));
+    assert_eq!(n, Next::Continue);
+    assert_eq!(
+        text(&out[0].1),
+        (true, Op::User as u8, "valid-user authorized".into())
+    );
+    s
+}
+
+#[test]
+fn hello_then_user_ok_or_invalid() {
+    let c = ctx();
+    let s = SessionCore::new(c.clone(), vec![LoginKind::User], 0);
+    let Message::Hello(h) = s.hello() else {
+        panic!()
+    };
+    assert!(h.text.starts_with("srad v"), "{}", h.text);
+    assert_eq!((h.pvers_min, h.pvers_max), (1, 2));
+    let mut bad = SessionCore::new(c.clone(), vec![LoginKind::User], 0);
+    let (n, out) = send(&mut bad, 0, user("inexistent-user"));
+    assert_eq!(n, Next::Close);
+    let (okk, op, t) = text(&out[0].1);
+    assert!(
+        !okk && op == Op::User as u8 && t.starts_with("invalid"),
+        "{t}"
+    );
+    // A listener without `user` logins refuses names.
+    let mut tls = SessionCore::new(c, vec![LoginKind::Apikey], 0);
+    assert_eq!(send(&mut tls, 0, user("valid-user")).0, Next::Close);
+}
+
+#[test]
+fn requests_before_login_are_refused() {
+    let mut s = SessionCore::new(ctx(), vec![LoginKind::User], 0);
+    assert!(send(&mut s, 0, Message::Nop).1.is_empty());
+    let (n, out) = send(&mut s, 1, watch("ch=221"));
+    assert_eq!(n, Next::Continue);
+    let (okk, op, t) = text(&out[0].1);
+    assert!(!okk && op == Op::Watch as u8, "{t}");
+    assert_eq!(out[0].0, 1);
+}
+
+#[test]
+fn watches_channels_and_lists() {
+    let c = ctx();
+    let mut s = login(&c);
+    let (_, out) = send(&mut s, 1, watch("ch=221"));
+    assert_eq!(
+        (out[0].0, text(&out[0].1)),
+        (1, (true, Op::Watch as u8, "started".into()))
+    );
+    let (_, out) = send(&mut s, 1, watch("ch=999"));
+    let (okk, _, t) = text(&out[0].1);
+    assert!(!okk && t.starts_with("unknown"), "{t}");
+    let (_, out) = send(&mut s, 1, watch("dns=*.google.com"));
+    assert_eq!(text(&out[0].1).2, "tag 1 is already in use");
+    let (_, out) = send(&mut s, 2, watch("dns=*.Google.com"));
+    assert!(text(&out[0].1).0);
+    let (_, out) = send(&mut s, 3, watch("ip=10.1.2.0/24"));
+    assert!(text(&out[0].1).0);
+    // WGET 0: all watches, then OK.
+    let (_, out) = send(&mut s, 0, Message::Wget);
+    let listed: Vec<String> = out
+        .iter()
+        .filter_map(|(_, m)| match m {
+            Message::Wlist(w) => Some(format!("{} {}", w.cur_tag, w.watch)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        ["1 ch=ch221", "2 dns=*.google.com.", "3 IP=10.1.2.0/24"]
+    );
+    assert_eq!(text(&out[3].1).2, "3 watches");
+    // WGET T: the nearest at or after T.
+    let (_, out) = send(&mut s, 3, Message::Wget);
+    assert!(matches!(&out[0].1, Message::Wlist(w) if w.cur_tag == 3));
+    let (_, out) = send(&mut s, 4, Message::Wget);
+    assert!(!text(&out[0].1).0);
+    // CHANNEL.
+    let ch = |ch, on| Message::Channel(ChannelOnOff { ch, on });
+    let (_, out) = send(&mut s, 0, ch(221, true));
+    assert_eq!(
+        text(&out[0].1),
+        (true, Op::Channel as u8, "channel ch221 on".into())
+    );
+    assert!(s.subscriber().channels.is_on(221));
+    let (_, out) = send(&mut s, 0, ch(999, true));
+    assert!(text(&out[0].1).2.starts_with("unknown"));
+    let (_, out) = send(&mut s, 0, ch(axa_proto::CH_ALL, false));
+    assert_eq!(text(&out[0].1).2, "all channels off");
+    assert!(!s.subscriber().channels.is_on(221));
+    // CGET: one CLIST per entitled channel, then OK.
+    let (_, out) = send(&mut s, 0, Message::Cget);
+    assert!(matches!(&out[0].1, Message::Clist(c) if c.ch == 221 && c.spec.contains("ch221")));
+    assert_eq!(text(&out[1].1).2, "1 channels");
+    // STOP, ALL_STOP.
+    let (_, out) = send(&mut s, 2, Message::Stop);
+    assert_eq!(text(&out[0].1).2, "stopped watch 2");
+    let (_, out) = send(&mut s, 2, Message::Stop);
+    assert!(!text(&out[0].1).0);
+    let (_, out) = send(&mut s, 0, Message::AllStop);
+    assert_eq!(text(&out[0].1).2, "stopped 2 watches");
+    // The index is empty again; dropping the session unregisters it.
+    assert_eq!(c.index.inspect(|m| m.total_watches()), 0);
+    drop(s);
+    assert_eq!(c.index.snapshot().sessions().count(), 0);
+}
+
+#[test]
+fn options_pause_acct() {
+    let mut s = login(&ctx());
+    let (_, out) = send(&mut s, 1, Message::Opt(Opt::Trace(3)));
+    assert!(text(&out[0].1).0);
+    let (_, out) = send(
+        &mut s,
+        1,
+        Message::Opt(Opt::Trace(axa_proto::opt::TRACE_REQ)),
+    );
+    assert_eq!(out[0].1, Message::Opt(Opt::Trace(3)));
+    let (_, out) = send(&mut s, 1, Message::Opt(Opt::Sample(500_000)));
+    assert_eq!(out[0].1, Message::Opt(Opt::Sample(500_000)));
+    let (_, out) = send(&mut s, 1, Message::Opt(Opt::Sample(0)));
+    assert_eq!(out[0].1, Message::Opt(Opt::Sample(500_000)));
+    let r = RateLimit::request(RlimitValue::Value(100), RlimitValue::Na);
+    let (_, out) = send(&mut s, 1, Message::Opt(Opt::RateLimit(r)));
+    let Message::Opt(Opt::RateLimit(got)) = &out[0].1 else {
+        panic!("{out:?}")
+    };
+    assert_eq!(got.max_pkts_per_sec, RlimitValue::Value(100));
+    assert_eq!(got.report_secs, RlimitValue::Value(10));
+    let r = RateLimit::request(RlimitValue::Off, RlimitValue::Value(5));
+    let (_, out) = send(&mut s, 1, Message::Opt(Opt::RateLimit(r)));
+    let Message::Opt(Opt::RateLimit(got)) = &out[0].1 else {
+        panic!()
+    };
+    assert_eq!(
+        (got.max_pkts_per_sec, got.report_secs),
+        (RlimitValue::Off, RlimitValue::Value(5))
+    );
+    let (_, out) = send(&mut s, 1, Message::Pause);
+    assert_eq!(
+        text(&out[0].1),
+        (true, Op::Pause as u8, "output paused".into())
+    );
+    assert!(s.subscriber().is_paused());
+    let (_, out) = send(&mut s, 1, Message::Go);
+    assert!(text(&out[0].1).0 && !s.subscriber().is_paused());
+    let (_, out) = send(&mut s, 1, Message::Acct);
+    assert!(text(&out[0].1)
+        .2
+        .starts_with("total-filtered=0 total-missed=0"));
+    let (_, out) = send(&mut s, 0, user("valid-user"));
+    assert_eq!(text(&out[0].1).2, "already authenticated");
+    let (_, out) = send(&mut s, 5, Message::MgmtGet);
+    assert!(text(&out[0].1).2.contains("deprecated"));
+}
+
+#[test]
+fn missed_reports_after_loss() {
+    let mut s = login(&ctx());
+    assert!(s.poll_missed(1_700_000_100).is_none());
+    s.subscriber().counters.add_filtered(3);
+    s.subscriber().counters.add_rlimit(3);
+    let Some(Message::Missed(m)) = s.poll_missed(1_700_000_100) else {
+        panic!()
+    };
+    assert_eq!((m.rlimit, m.filtered, m.last_report), (3, 3, 1_700_000_000));
+    assert!(s.poll_missed(1_700_000_105).is_none());
+}
