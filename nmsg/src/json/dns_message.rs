@@ -11,18 +11,26 @@ use super::rdata::{normalize, rdata_text};
 use super::text;
 use crate::dns::{read_name, write_name, NameBuf};
 
-/// One RRset (or one question) as wdns builds it.
-pub(crate) struct Rrset {
-    /// Owner name of the first record, uncompressed, case kept.
+/// One record (or question) of a section, in message order.
+pub(crate) struct Rr {
+    /// Owner name, uncompressed, case kept.
     pub name: NameBuf,
-    /// Lowest TTL of the records.
+    /// TTL (0 for questions).
     pub ttl: u32,
     /// Record type.
     pub rrtype: u16,
     /// Record class.
     pub rrclass: u16,
-    /// Rdata of each record (names decompressed), in record order.
-    pub rdatas: Vec<Vec<u8>>,
+    /// Rdata with names decompressed (empty for questions).
+    pub rdata: Vec<u8>,
+}
+
+/// One RRset (or one question) as wdns builds it: indices into the section's records.
+pub(crate) struct Rrset {
+    /// Lowest TTL of the records.
+    pub ttl: u32,
+    /// The records, first one giving the name, type and class.
+    pub members: Vec<usize>,
 }
 
 /// The EDNS information of the message's OPT record.
@@ -41,7 +49,10 @@ pub(crate) struct Parsed {
     /// Header rcode OR'd with the OPT extended rcode shifted left by 8 (wdns).
     pub rcode: u16,
     pub edns: Option<Edns>,
-    pub sections: [Vec<Rrset>; 4],
+    /// Records of each section (OPT excluded), in message order.
+    pub rrs: [Vec<Rr>; 4],
+    /// RRsets of each section.
+    pub sets: [Vec<Rrset>; 4],
 }
 
 fn names_equal(a: &NameBuf, b: &NameBuf) -> bool {
@@ -57,7 +68,8 @@ pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
         flags: w(2),
         rcode: w(2) & 0xf,
         edns: None,
-        sections: [Vec::new(), Vec::new(), Vec::new(), Vec::new()],
+        rrs: Default::default(),
+        sets: Default::default(),
     };
     let counts = [w(4), w(6), w(8), w(10)];
     let mut p = 12;
@@ -97,31 +109,34 @@ pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
                 m.rcode |= ((ttl >> 16) & 0xff00) as u16;
                 continue;
             }
-            let set = &mut m.sections[sec];
-            if let Some(rdata) = rdata {
-                if let Some(rs) = set.iter_mut().rev().find(|rs| {
-                    rs.rrtype == rrtype && rs.rrclass == rrclass && names_equal(&rs.name, &name)
+            let rrs = &mut m.rrs[sec];
+            let sets = &mut m.sets[sec];
+            let idx = rrs.len();
+            let is_question = rdata.is_none();
+            rrs.push(Rr {
+                name,
+                ttl,
+                rrtype,
+                rrclass,
+                rdata: rdata.unwrap_or_default(),
+            });
+            let rr = &rrs[idx];
+            if !is_question {
+                if let Some(rs) = sets.iter_mut().rev().find(|rs| {
+                    let f = &rrs[rs.members[0]];
+                    f.rrtype == rr.rrtype
+                        && f.rrclass == rr.rrclass
+                        && names_equal(&f.name, &rr.name)
                 }) {
-                    rs.rdatas.push(rdata);
+                    rs.members.push(idx);
                     rs.ttl = rs.ttl.min(ttl);
                     continue;
                 }
-                set.push(Rrset {
-                    name,
-                    ttl,
-                    rrtype,
-                    rrclass,
-                    rdatas: vec![rdata],
-                });
-            } else {
-                set.push(Rrset {
-                    name,
-                    ttl,
-                    rrtype,
-                    rrclass,
-                    rdatas: Vec::new(),
-                });
             }
+            sets.push(Rrset {
+                ttl,
+                members: vec![idx],
+            });
         }
     }
     Some(m)
@@ -162,9 +177,16 @@ fn type_json(out: &mut String, t: u16, class: u16) {
     }
 }
 
-fn section_json(out: &mut String, scratch: &mut String, set: &[Rrset], question: bool) {
+fn section_json(
+    out: &mut String,
+    scratch: &mut String,
+    rrs: &[Rr],
+    sets: &[Rrset],
+    question: bool,
+) {
     out.push('[');
-    for (i, rs) in set.iter().enumerate() {
+    for (i, set) in sets.iter().enumerate() {
+        let rs = &rrs[set.members[0]];
         if i > 0 {
             out.push(',');
         }
@@ -175,7 +197,7 @@ fn section_json(out: &mut String, scratch: &mut String, set: &[Rrset], question:
         });
         name_json(out, scratch, &rs.name);
         if !question {
-            let _ = write!(out, ",\"rrttl\":{}", rs.ttl);
+            let _ = write!(out, ",\"rrttl\":{}", set.ttl);
         }
         out.push_str(if question {
             ",\"qclass\":"
@@ -191,12 +213,12 @@ fn section_json(out: &mut String, scratch: &mut String, set: &[Rrset], question:
         type_json(out, rs.rrtype, rs.rrclass);
         if !question {
             out.push_str(",\"rdata\":[");
-            for (j, r) in rs.rdatas.iter().enumerate() {
+            for (j, &r) in set.members.iter().enumerate() {
                 if j > 0 {
                     out.push(',');
                 }
                 scratch.clear();
-                rdata_text(scratch, r, rs.rrtype, rs.rrclass);
+                rdata_text(scratch, &rrs[r].rdata, rs.rrtype, rs.rrclass);
                 text::string(out, scratch);
             }
             out.push(']');
@@ -275,13 +297,13 @@ pub(crate) fn message_json(out: &mut String, msg: &[u8]) {
         out.push_str("}}");
     }
     out.push_str("},\"question\":");
-    section_json(out, &mut scratch, &m.sections[0], true);
+    section_json(out, &mut scratch, &m.rrs[0], &m.sets[0], true);
     for (i, key) in [",\"answer\":", ",\"authority\":", ",\"additional\":"]
         .iter()
         .enumerate()
     {
         out.push_str(key);
-        section_json(out, &mut scratch, &m.sections[i + 1], false);
+        section_json(out, &mut scratch, &m.rrs[i + 1], &m.sets[i + 1], false);
     }
     out.push('}');
 }
