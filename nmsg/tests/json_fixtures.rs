@@ -117,8 +117,54 @@ fn dedupe_renders_as_spec() {
         render(&ps[0].1),
         "{\"time\":\"2018-02-22 14:52:49.508140580\",\"vname\":\"SIE\",\"mname\":\"dnsdedupe\",\"source\":\"a1ba02cf\",\"message\":{\"type\":\"EXPIRATION\",\"count\":1,\"time_first\":\"2018-02-22 12:58:38\",\"time_last\":\"2018-02-22 12:58:38\",\"bailiwick\":\"aboutrikki.com.\",\"rrname\":\"aboutrikki.com.\",\"rrclass\":\"IN\",\"rrtype\":\"NS\",\"rrttl\":1800,\"rdata\":[\"dns1.registrar-servers.com.\",\"dns2.registrar-servers.com.\"]}}"
     );
+    let all: Vec<String> = ps.iter().map(|(_, p)| render(p)).collect();
+    for (i, want) in [
+        "\"rrtype\":\"NS\"",
+        "\"rrtype\":\"A\",\"rrttl\":86400,\"rdata\":[\"85.214.230.233\"]",
+        "\"rdata\":[\"ns-cloud-b1.googledomains.com. cloud-dns-hostmaster.google.com. 1 21600 3600 259200 300\"]",
+        "\"type\":\"INSERTION\",\"count\":1,\"time_first\":\"2018-02-22 14:51:28\",\"time_last\":\"2018-02-22 14:51:28\",\"response_ip\":\"208.78.71.31\"",
+        "\"rrtype\":\"MX\",\"rrttl\":600,\"rdata\":[\"50 thejediorder.duckdns.org.\"]",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert!(all[i].contains(want), "{}", all[i]);
+        assert!(all[i].contains("\"source\":\"a1ba02cf\""));
+        assert!(all[i].starts_with("{\"time\":\"2018-02-22 14:52:49."));
+    }
+}
+
+#[test]
+fn dedupe_json_reads_and_renders_back() {
+    let Some(ls) = lines("dedupe.json") else {
+        return;
+    };
+    assert_eq!(ls.len(), 5);
+    for l in &ls {
+        let p = parse_payload(l).unwrap();
+        assert_eq!((p.vid, p.msgtype, p.source), (2, 1, Some(0xa1ba_02cf)));
+        assert_eq!(&render(&p), l);
+    }
+    assert!(ls[1].contains("\"response_ip\":\"2400:cb00:2049:1::c629:de1f\""));
+}
+
+#[test]
+fn zero_copy_payload_decoding() {
+    let Some(ps) = payloads("test1-dnsqr.nmsg") else {
+        return;
+    };
+    let (_, p) = &ps[0];
+    let bytes = p.payload.clone().unwrap();
+    let m = nmsg::schema::Message::decode_type(p.vid, p.msgtype, &bytes).unwrap();
+    let qp = m.get("query_packet").and_then(|v| v.as_bytes()).unwrap();
+    // The value is a slice of the payload buffer, not a copy.
+    let range = bytes.as_ptr() as usize..bytes.as_ptr() as usize + bytes.len();
+    assert!(range.contains(&(qp.as_ptr() as usize)));
+    assert_eq!(m.to_bytes(), bytes);
     for (_, p) in &ps {
-        eprintln!("{}", render(p));
+        let b = p.payload.clone().unwrap();
+        let m = nmsg::schema::Message::decode_type(p.vid, p.msgtype, &b).unwrap();
+        assert_eq!(m.to_bytes(), b, "byte-identical re-encoding");
     }
 }
 
