@@ -19,6 +19,8 @@ use crate::transport::BoxIo;
 
 /// libaxa's keepalive period.
 pub const KEEPALIVE: Duration = Duration::from_secs(30);
+/// How long a closing session waits for the reply of a pending request.
+pub const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// Something the server sent that is not the reply to a waiting request.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,6 +133,8 @@ impl Connection {
         let mut last_io = Instant::now();
         let mut list_deadline: Option<Instant> = None;
         let mut requests_open = true;
+        // Once every handle is gone, what is pending gets this long to finish.
+        let mut closing: Option<Instant> = None;
         let reason = loop {
             // Start the next queued request once nothing is pending.
             if pending.is_none() {
@@ -178,11 +182,15 @@ impl Connection {
                     Some(r) => queue.push_back(r),
                     None => {
                         requests_open = false;
+                        closing = Some(Instant::now() + CLOSE_GRACE);
                         if pending.is_none() && queue.is_empty() {
                             break "closed by the client".to_owned();
                         }
                     }
                 },
+                _ = sleep_until(closing.unwrap_or(keepalive)), if closing.is_some() => {
+                    break "closed by the client".to_owned();
+                }
                 _ = sleep_until(keepalive) => {
                     if let Err(e) = self.send(0, &Message::Nop).await {
                         break e.to_string();

@@ -5,6 +5,7 @@ pub mod command;
 pub mod format;
 pub mod help;
 mod table;
+pub mod tool;
 
 pub use command::{parse_line, Command, CommandError, Tagged};
 pub use help::help;
