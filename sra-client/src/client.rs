@@ -35,6 +35,8 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Capacity of the event queue; the connection stops reading while it is full.
     pub event_queue: usize,
+    /// NOP after this long without traffic either way (libaxa: 30 s).
+    pub keepalive: Duration,
 }
 
 impl Default for ClientOptions {
@@ -46,6 +48,7 @@ impl Default for ClientOptions {
             list_idle: Duration::from_millis(500),
             connect_timeout: Duration::from_secs(30),
             event_queue: 4096,
+            keepalive: crate::session::connection::KEEPALIVE,
         }
     }
 }
@@ -169,6 +172,7 @@ impl Client {
             info: info.clone(),
             origin: opts.origin.clone(),
             list_idle: opts.list_idle,
+            keepalive: opts.keepalive,
             login,
         };
         let task = tokio::spawn(conn.run());

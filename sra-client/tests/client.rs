@@ -241,3 +241,129 @@ async fn connect_errors_are_clear() {
     assert!(e.to_string().starts_with("connect to 127.0.0.1,"), "{e}");
     assert!(Client::connect_str("tls:u@h,1", &opts()).await.is_err());
 }
+
+#[tokio::test]
+async fn keepalive_nop_after_silence() {
+    let (l, port) = listener().await;
+    let server = tokio::spawn(async move {
+        let (tcp, _) = l.accept().await.unwrap();
+        let mut p = Peer::new(tcp);
+        p.login().await;
+        let t0 = std::time::Instant::now();
+        let nop = p.recv().await;
+        assert_eq!((nop.op(), nop.tag()), (Op::Nop, 0));
+        t0.elapsed()
+    });
+    let o = ClientOptions {
+        keepalive: Duration::from_millis(300),
+        ..opts()
+    };
+    let spec = ConnSpec::parse(&format!("tcp:valid-user@127.0.0.1,{port}")).unwrap();
+    let (client, _events) = Client::connect(&spec, &o).await.unwrap();
+    client.authenticated().await.unwrap();
+    let waited = server.await.unwrap();
+    assert!(waited >= Duration::from_millis(250), "{waited:?}");
+}
+
+mod tls {
+    use super::*;
+    use std::sync::Arc;
+
+    use rcgen::{CertificateParams, KeyPair};
+    use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    use sra_client::transport::TransportOptions;
+    use sra_client::{CertPin, TlsOptions, TlsVerify};
+
+    const KEY: &str = "08459ef5-1417-448a-bc93-d61917d32f52";
+
+    /// An apikey server: TLS with a self-signed certificate; expects the key in USER.
+    async fn apikey_server(tls: bool) -> (u16, CertPin, tokio::task::JoinHandle<String>) {
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(vec!["localhost".to_owned()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let pin = CertPin::of_der(cert.der());
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let (l, port) = listener().await;
+        let task = tokio::spawn(async move {
+            let (tcp, _) = l.accept().await.unwrap();
+            if tls {
+                let mut p = Peer::new(acceptor.accept(tcp).await.unwrap());
+                p.login().await
+            } else {
+                let mut p = Peer::new(tcp);
+                p.login().await
+            }
+        });
+        (port, pin, task)
+    }
+
+    fn with_tls(tls: TlsOptions, plain: bool) -> ClientOptions {
+        ClientOptions {
+            transport: TransportOptions {
+                tls,
+                plain_apikey: plain,
+            },
+            ..opts()
+        }
+    }
+
+    #[tokio::test]
+    async fn apikey_over_tls_with_a_pin() {
+        let (port, pin, server) = apikey_server(true).await;
+        let o = with_tls(
+            TlsOptions {
+                verify: TlsVerify::Pin(vec![pin]),
+                tls12_ciphers: None,
+            },
+            false,
+        );
+        let (client, _ev) = Client::connect_str(&format!("apikey:{KEY}@localhost,{port}"), &o)
+            .await
+            .unwrap();
+        assert_eq!(
+            client.authenticated().await.unwrap().as_deref(),
+            Some(&*format!("{KEY} authorized"))
+        );
+        assert_eq!(server.await.unwrap(), KEY);
+    }
+
+    #[tokio::test]
+    async fn apikey_refuses_an_unverified_certificate() {
+        let (port, _pin, _server) = apikey_server(true).await;
+        let o = with_tls(
+            TlsOptions {
+                verify: TlsVerify::Pin(vec![CertPin::from_digest([7; 32])]),
+                tls12_ciphers: None,
+            },
+            false,
+        );
+        let e = Client::connect_str(&format!("apikey:{KEY}@127.0.0.1,{port}"), &o)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("certificate pin mismatch"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn apikey_in_plain_tcp_with_dash_i() {
+        let (port, _pin, server) = apikey_server(false).await;
+        let o = with_tls(TlsOptions::default(), true);
+        let (client, _ev) = Client::connect_str(&format!("apikey:{KEY}@127.0.0.1,{port}"), &o)
+            .await
+            .unwrap();
+        client.authenticated().await.unwrap();
+        assert_eq!(server.await.unwrap(), KEY);
+    }
+}

@@ -106,6 +106,8 @@ pub(crate) struct Connection {
     pub info: Arc<Mutex<SessionInfo>>,
     pub origin: String,
     pub list_idle: Duration,
+    /// Send NOP after this long without traffic ([`KEEPALIVE`]).
+    pub keepalive: Duration,
     /// The identification request (USER), whose OK the client may wait for.
     pub login: Option<Login>,
 }
@@ -163,8 +165,8 @@ impl Connection {
                     }
                 }
             }
-            let keepalive = last_io + KEEPALIVE;
-            let list_end = list_deadline.unwrap_or(keepalive + KEEPALIVE);
+            let keepalive = last_io + self.keepalive;
+            let list_end = list_deadline.unwrap_or(keepalive + self.keepalive);
             tokio::select! {
                 frame = self.framed.next() => {
                     last_io = Instant::now();
