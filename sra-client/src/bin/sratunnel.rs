@@ -151,23 +151,36 @@ async fn tunnel(o: TunnelOptions) -> anyhow::Result<ExitCode> {
         acct_interval: o.acct_interval,
         nmsg_limits: nmsg::Limits::default(),
     };
-    if o.spinner {
-        tracing::debug!("-O: no spinner in this version");
+    let spinner = o.spinner.then(|| spin(driver.counters_handle()));
+    let exit = run(cfg, driver, sra_client::cli::signals::terminated()).await;
+    if let Some(s) = spinner {
+        s.abort();
     }
-    Ok(
-        match run(cfg, driver, sra_client::cli::signals::terminated()).await {
-            TunnelExit::Shutdown | TunnelExit::Output(DriverExit::LimitReached(_)) => {
-                ExitCode::SUCCESS
-            }
-            TunnelExit::Output(DriverExit::Closed) => ExitCode::SUCCESS,
-            TunnelExit::Output(DriverExit::Failed(e)) => {
-                eprintln!("sratunnel: {e}");
-                ExitCode::from(EX_IOERR)
-            }
-            TunnelExit::Output(DriverExit::Kickfile(e)) => {
-                eprintln!("sratunnel: {e}");
-                ExitCode::from(EX_IOERR)
-            }
-        },
-    )
+    Ok(match exit {
+        TunnelExit::Shutdown | TunnelExit::Output(DriverExit::LimitReached(_)) => ExitCode::SUCCESS,
+        TunnelExit::Output(DriverExit::Closed) => ExitCode::SUCCESS,
+        TunnelExit::Output(DriverExit::Failed(e)) => {
+            eprintln!("sratunnel: {e}");
+            ExitCode::from(EX_IOERR)
+        }
+        TunnelExit::Output(DriverExit::Kickfile(e)) => {
+            eprintln!("sratunnel: {e}");
+            ExitCode::from(EX_IOERR)
+        }
+    })
+}
+
+/// `-O`: a spinner showing how many hits were written.
+fn spin(
+    counters: std::sync::Arc<sra_client::output::driver::DriverCounters>,
+) -> tokio::task::JoinHandle<()> {
+    let bar = indicatif::ProgressBar::new_spinner();
+    tokio::spawn(async move {
+        loop {
+            let n = counters.written.load(std::sync::atomic::Ordering::Relaxed);
+            bar.set_message(format!("{n} hits"));
+            bar.tick();
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    })
 }

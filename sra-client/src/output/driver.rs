@@ -184,6 +184,11 @@ impl OutputDriver {
         &self.counters
     }
 
+    /// A shared handle to the counters (for a progress display).
+    pub fn counters_handle(&self) -> Arc<DriverCounters> {
+        self.counters.clone()
+    }
+
     /// Resolves when the thread has ended on its own (limit reached or failure); take it once
     /// to `select!` on it.
     pub fn take_exit_signal(&mut self) -> Option<tokio::sync::oneshot::Receiver<()>> {
