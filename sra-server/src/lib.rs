@@ -2,12 +2,12 @@
 //!
 //! The server side of SIE Remote Access. This crate holds the data path of the architecture
 //! (`/ARCHITECTURE.md`, "Data flow in the server"): channel sources (today the built-in
-//! [`generator`]), the shared watch [`index`], the hot-path [`dispatch`] with per-session
-//! [`sampler`], [`limiter`] and [`outbox`], loss [`accounting`], and the TOML [`config`].
-//! Listeners, TLS and the AXA session state machine build on `axa-proto` and `sra-keys` and
-//! plug into these pieces: a session registers an `Arc<`[`subscriber::Subscriber`]`>` in the
-//! index, changes its watches through [`index::SharedIndex::update`], and its writer drains
-//! the subscriber's outbox.
+//! [`generator`], fed by [`ingest`]), the shared watch [`index`], the hot-path [`dispatch`]
+//! with per-session [`sampler`], [`limiter`] and [`outbox`], loss [`accounting`], the TOML
+//! [`config`], the AXA [`session`] state machine over `axa-proto`, and the [`server`] with
+//! its plain-TCP and UNIX listeners (TLS via `sra-keys` is not wired in yet). A session
+//! registers an `Arc<`[`subscriber::Subscriber`]`>` in the index, changes its watches through
+//! [`index::SharedIndex::update`], and its writer drains the subscriber's outbox.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -18,10 +18,12 @@ pub mod dispatch;
 pub mod generator;
 pub mod hit;
 pub mod index;
+pub mod ingest;
 pub mod limiter;
 pub mod observation;
 pub mod outbox;
 pub mod sampler;
+pub mod server;
 pub mod session;
 pub mod subscriber;
 

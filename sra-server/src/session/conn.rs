@@ -1,1 +1,147 @@
-//! Placeholder.
+//! Drives one connection: a reader that decodes frames and runs the [`SessionCore`], and a
+//! writer that drains the session's outbox in batches (architecture step 5).
+//!
+//! The reader puts every reply on the outbox's control lane (never dropped); the writer
+//! takes replies and hits together, writes them with one `write_all` per batch and counts the
+//! hits as `sent`. A slow client therefore only fills its own outbox: ingest never waits for
+//! it. The writer sends a NOP after `keepalive_secs` without output; the reader closes an
+//! unauthenticated connection at the login deadline and polls MISSED reports once a second.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axa_proto::{AxaCodec, Direction, Message};
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio_util::codec::FramedRead;
+
+use crate::config::LoginKind;
+use crate::context::ServerContext;
+use crate::hit::{Hit, MAX_HIT_HEADER};
+use crate::outbox::Outbox;
+use crate::session::core::{Next, SessionCore};
+use crate::subscriber::Subscriber;
+
+/// Most hits taken from the outbox per write.
+const BATCH: usize = 256;
+
+/// The current UNIX time in seconds.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn encode(tag: u16, m: &Message, pvers: u8) -> Option<Bytes> {
+    match m.to_frame(tag, pvers, Direction::FromSra) {
+        Ok(f) => Some(f.to_bytes()),
+        Err(e) => {
+            tracing::warn!("not sending an invalid {:?} reply: {e}", m.op());
+            None
+        }
+    }
+}
+
+/// Serves one accepted connection (after any TLS handshake) until either side closes.
+pub async fn serve<S>(ctx: Arc<ServerContext>, stream: S, logins: Vec<LoginKind>, peer: String)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (rd, wr) = tokio::io::split(stream);
+    let mut core = SessionCore::new(ctx.clone(), logins, unix_now());
+    let sub = core.subscriber().clone();
+    let pvers = Arc::new(AtomicU8::new(core.pvers()));
+    let keepalive = Duration::from_secs(ctx.config.limits.keepalive_secs.max(1));
+    let writer = tokio::spawn(write_loop(wr, sub.clone(), pvers.clone(), keepalive));
+
+    if let Some(b) = encode(0, &core.hello(), 1) {
+        let _ = sub.outbox.send_control(b);
+    }
+    let mut frames = FramedRead::new(rd, AxaCodec::new(Direction::ToSra));
+    let deadline = tokio::time::sleep(Duration::from_secs(ctx.config.limits.login_deadline_secs));
+    tokio::pin!(deadline);
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut out = Vec::new();
+    loop {
+        tokio::select! {
+            f = frames.next() => {
+                let frame = match f {
+                    None => break,
+                    Some(Err(e)) => {
+                        tracing::info!(%peer, "closing: {e}");
+                        break;
+                    }
+                    Some(Ok(f)) => f,
+                };
+                let next = core.handle(&frame, unix_now(), &mut out);
+                pvers.store(core.pvers(), Ordering::Relaxed);
+                for (tag, m) in out.drain(..) {
+                    if let Some(b) = encode(tag, &m, core.pvers()) {
+                        let _ = sub.outbox.send_control(b);
+                    }
+                }
+                if next == Next::Close {
+                    break;
+                }
+            }
+            _ = &mut deadline, if core.user().is_none() => {
+                tracing::info!(%peer, "closing: not authenticated in time");
+                break;
+            }
+            _ = tick.tick() => {
+                if let Some(m) = core.poll_missed(unix_now()) {
+                    if let Some(b) = encode(0, &m, core.pvers()) {
+                        let _ = sub.outbox.send_control(b);
+                    }
+                }
+            }
+        }
+    }
+    // Unregister from the index and close the outbox; the writer flushes what is queued.
+    drop(core);
+    let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+}
+
+async fn write_loop<W: AsyncWrite + Unpin>(
+    mut wr: W,
+    sub: Arc<Subscriber>,
+    pvers: Arc<AtomicU8>,
+    keepalive: Duration,
+) {
+    let outbox: &Outbox = &sub.outbox;
+    let (mut control, mut data): (Vec<Bytes>, Vec<Hit>) = (Vec::new(), Vec::new());
+    let mut buf = BytesMut::with_capacity(64 * 1024);
+    let mut hdr = [0u8; MAX_HIT_HEADER];
+    loop {
+        match tokio::time::timeout(keepalive, outbox.next_batch(&mut control, &mut data, BATCH))
+            .await
+        {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(_) => {
+                if let Some(b) = encode(0, &Message::Nop, pvers.load(Ordering::Relaxed)) {
+                    control.push(b);
+                }
+            }
+        }
+        let pv = pvers.load(Ordering::Relaxed);
+        for c in control.drain(..) {
+            buf.extend_from_slice(&c);
+        }
+        let hits = data.len() as u64;
+        for h in data.drain(..) {
+            let n = h.header(pv, &mut hdr);
+            buf.extend_from_slice(&hdr[..n]);
+            buf.extend_from_slice(&h.body);
+        }
+        if wr.write_all(&buf).await.is_err() {
+            break;
+        }
+        buf.clear();
+        sub.counters.add_sent(hits);
+    }
+    let _ = wr.flush().await;
+    let _ = wr.shutdown().await;
+}

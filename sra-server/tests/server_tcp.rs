@@ -1,0 +1,193 @@
+//! End-to-end over real sockets (127.0.0.1 and a UNIX socket): the reference with-server
+//! test sequence of spec §9.1 against the `axa-test-suite.toml` set-up on an ephemeral port.
+
+use std::path::Path;
+use std::time::Duration;
+
+use axa_proto::whit::Whit;
+use axa_proto::{AxaCodec, ChannelOnOff, Direction, Frame, Message, Op, User, Watch, WatchMode};
+use futures::{SinkExt, StreamExt};
+use sra_server::config::Config;
+use sra_server::server::Server;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_util::codec::Framed;
+
+fn config(extra: &str) -> Config {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/axa-test-suite.toml");
+    let text = std::fs::read_to_string(p)
+        .unwrap()
+        .replace("127.0.0.1:9999", "127.0.0.1:0");
+    Config::parse(&format!("{text}\n{extra}")).unwrap()
+}
+
+struct Client<S> {
+    io: Framed<S, AxaCodec>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
+    fn new(s: S) -> Self {
+        Client {
+            io: Framed::new(s, AxaCodec::new(Direction::FromSra)),
+        }
+    }
+
+    async fn send(&mut self, tag: u16, m: Message) {
+        let f = m.to_frame(tag, 1, Direction::ToSra).unwrap();
+        self.io.send(f).await.unwrap();
+    }
+
+    async fn recv(&mut self) -> Option<Frame> {
+        tokio::time::timeout(Duration::from_secs(10), self.io.next())
+            .await
+            .expect("server answered within 10 s")
+            .map(|r| r.unwrap())
+    }
+
+    /// The next frame that is not a WHIT, MISSED or NOP.
+    async fn reply(&mut self) -> (u16, Message) {
+        loop {
+            let f = self.recv().await.expect("connection open");
+            let m = f.message().unwrap();
+            if !matches!(m, Message::Whit(_) | Message::Missed(_) | Message::Nop) {
+                return (f.tag(), m);
+            }
+        }
+    }
+}
+
+fn result(m: &Message) -> (bool, u8, &str) {
+    match m {
+        Message::Ok(r) => (true, r.orig_op, &r.text),
+        Message::Error(r) => (false, r.orig_op, &r.text),
+        other => panic!("expected OK/ERROR, got {other:?}"),
+    }
+}
+
+fn watch(t: &str) -> Message {
+    Message::Watch(Watch::parse_text(t, WatchMode::Sra).unwrap())
+}
+
+async fn login<S: AsyncRead + AsyncWrite + Unpin>(c: &mut Client<S>, name: &str) -> Message {
+    c.send(0, Message::User(User { name: name.into() })).await;
+    let Message::Hello(h) = c.recv().await.unwrap().message().unwrap() else {
+        panic!("HELLO first")
+    };
+    assert!(h.text.contains("srad"), "{}", h.text);
+    c.reply().await.1
+}
+
+#[tokio::test]
+async fn reference_test_sequence_over_tcp() {
+    let server = Server::start(config("")).await.unwrap();
+    let addr = server.tcp_addrs[0];
+
+    // 001010: an unknown user gets ERROR USER invalid..., and the connection closes.
+    let mut bad = Client::new(tokio::net::TcpStream::connect(addr).await.unwrap());
+    let m = login(&mut bad, "inexistent-user").await;
+    let (ok, op, text) = result(&m);
+    assert!(
+        !ok && op == Op::User as u8 && text.starts_with("invalid"),
+        "{text}"
+    );
+    assert!(bad.recv().await.is_none(), "closed after a failed USER");
+
+    // 001000 .. 001060 on one connection.
+    let mut c = Client::new(tokio::net::TcpStream::connect(addr).await.unwrap());
+    let m = login(&mut c, "valid-user").await;
+    assert_eq!(result(&m), (true, Op::User as u8, "valid-user authorized"));
+    c.send(0, Message::Cget).await;
+    let (_, m) = c.reply().await;
+    assert!(
+        matches!(m, Message::Clist(ref l) if l.ch == 221 && !l.on),
+        "{m:?}"
+    );
+    assert!(result(&c.reply().await.1).0);
+    c.send(1, watch("ch=221")).await;
+    let (tag, m) = c.reply().await;
+    assert_eq!((tag, result(&m)), (1, (true, Op::Watch as u8, "started")));
+    c.send(2, watch("ch=999")).await;
+    let (tag, m) = c.reply().await;
+    let (ok, _, text) = result(&m);
+    assert!(tag == 2 && !ok && text.starts_with("unknown"), "{text}");
+    c.send(3, watch("dns=*.google.com")).await;
+    assert!(result(&c.reply().await.1).0);
+    c.send(0, Message::Channel(ChannelOnOff { ch: 221, on: true }))
+        .await;
+    assert_eq!(
+        result(&c.reply().await.1),
+        (true, Op::Channel as u8, "channel ch221 on")
+    );
+
+    // Hits arrive on ch221 with the lowest matching tag (the channel watch, tag 1).
+    let mut hits = 0;
+    while hits < 5 {
+        let f = c.recv().await.unwrap();
+        if let Message::Whit(Whit::Nmsg(w)) = f.message().unwrap() {
+            assert_eq!((f.tag(), w.ch, w.vid, w.msgtype), (1, 221, 2, 1));
+            assert_eq!(&w.container[..6], b"NMSG\x00\x02");
+            hits += 1;
+        }
+    }
+    c.send(0, Message::Channel(ChannelOnOff { ch: 221, on: false }))
+        .await;
+    assert!(result(&c.reply().await.1).0);
+    c.send(9, Message::Acct).await;
+    let (tag, m) = c.reply().await;
+    let (ok, op, text) = result(&m);
+    assert!(tag == 9 && ok && op == Op::Acct as u8, "{text}");
+    assert!(
+        text.starts_with("total-filtered=") && !text.contains("total-sent=0 "),
+        "{text}"
+    );
+
+    // Only the dns watch: ch221 names under google.com arrive with tag 3.
+    c.send(1, Message::Stop).await;
+    assert!(result(&c.reply().await.1).0);
+    c.send(0, Message::Channel(ChannelOnOff { ch: 221, on: true }))
+        .await;
+    assert!(result(&c.reply().await.1).0);
+    loop {
+        let f = c.recv().await.unwrap();
+        if let Message::Whit(Whit::Nmsg(_)) = f.message().unwrap() {
+            assert_eq!(f.tag(), 3);
+            break;
+        }
+    }
+    let idx = server.context().index.clone();
+    drop(c);
+    // The session's watches leave the index once the server notices the close.
+    for _ in 0..100 {
+        if idx.inspect(|m| m.total_watches()) == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(idx.inspect(|m| m.total_watches()), 0);
+}
+
+#[tokio::test]
+async fn unix_socket_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("srad.sock");
+    let server = Server::start(config(&format!(
+        "[[listener]]\nkind = \"unix\"\naddress = \"{}\"\n",
+        path.display()
+    )))
+    .await
+    .unwrap();
+    let mut c = Client::new(tokio::net::UnixStream::connect(&path).await.unwrap());
+    let m = login(&mut c, "valid-user").await;
+    assert!(result(&m).0);
+    c.send(5, Message::Pause).await;
+    assert_eq!(
+        result(&c.reply().await.1),
+        (true, Op::Pause as u8, "output paused")
+    );
+    drop(server);
+}
+
+#[tokio::test]
+async fn tls_listener_is_refused_until_wired() {
+    let cfg = Config::parse("[[listener]]\nkind = \"tls\"\naddress = \"127.0.0.1:0\"\n").unwrap();
+    assert!(Server::start(cfg).await.is_err());
+}
