@@ -18,6 +18,7 @@ pub mod file;
 pub mod generator;
 pub mod pace;
 pub mod pcap;
+pub mod pcap_reader;
 pub mod udp;
 
 use std::path::PathBuf;
@@ -29,7 +30,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::config;
-use crate::ingest::ChannelStats;
+use crate::feed::ChannelStats;
 
 /// The most payloads or packets a replaying source puts in one [`Unit`].
 pub const MAX_BATCH: usize = 256;

@@ -1,0 +1,114 @@
+//! Replay of a classic pcap file of IP packets as a channel source: packets paced at `rate`
+//! per second (unpaced when absent), from the start again at the end when `loop` is set. The
+//! file format is read by [`super::pcap_reader`].
+//!
+//! Frames that carry no IP datagram are skipped and counted as data errors; a malformed or
+//! truncated file ends the pass (counted once).
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinHandle;
+
+use super::file::nap;
+use super::pace::Pacer;
+use super::pcap_reader::{PcapReader, Record};
+use super::{Packet, Sink, SourceError, Unit, MAX_BATCH};
+
+type Reader = PcapReader<BufReader<File>>;
+
+fn open(path: &Path) -> Result<Reader, SourceError> {
+    let err = |message: String| SourceError::File {
+        path: path.to_path_buf(),
+        message,
+    };
+    let f = File::open(path).map_err(|e| err(e.to_string()))?;
+    PcapReader::new(BufReader::with_capacity(64 * 1024, f)).map_err(|e| err(e.to_string()))
+}
+
+/// Opens `path` now (checking its pcap header) and spawns its replay.
+pub fn spawn(
+    path: PathBuf,
+    rate: Option<u32>,
+    repeat: bool,
+    sink: Sink,
+) -> Result<JoinHandle<()>, SourceError> {
+    let first = open(&path)?;
+    Ok(tokio::task::spawn_blocking(move || {
+        run(&path, first, rate, repeat, &sink)
+    }))
+}
+
+fn run(path: &Path, first: Reader, rate: Option<u32>, repeat: bool, sink: &Sink) {
+    let mut pacer = Pacer::new(rate, Instant::now());
+    let mut reader = Some(first);
+    loop {
+        let r = match reader.take() {
+            Some(r) => r,
+            None => match open(path) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!("pcap replay stopped: {e}");
+                    return;
+                }
+            },
+        };
+        let Some(sent) = replay_once(r, &mut pacer, sink) else {
+            return;
+        };
+        if !repeat {
+            return;
+        }
+        if sent == 0 {
+            std::thread::sleep(Duration::from_secs(1));
+            if sink.is_closed() {
+                return;
+            }
+        }
+    }
+}
+
+/// One pass; `None` when the channel closed, else the packets sent.
+fn replay_once(mut r: Reader, pacer: &mut Pacer, sink: &Sink) -> Option<u64> {
+    let mut total = 0u64;
+    loop {
+        let mut n = pacer.due(Instant::now(), MAX_BATCH);
+        while n == 0 {
+            if !nap(pacer, sink) {
+                return None;
+            }
+            n = pacer.due(Instant::now(), MAX_BATCH);
+        }
+        let mut batch: Vec<Packet> = Vec::with_capacity(n);
+        let mut ended = false;
+        while batch.len() < n {
+            match r.next_record() {
+                Some(Ok(Record::Ip(p))) => batch.push(p),
+                Some(Ok(Record::NotIp)) => sink.stats().add_data_errors(1),
+                Some(Err(e)) => {
+                    tracing::warn!("pcap replay: {e}; ending this pass");
+                    sink.stats().add_data_errors(1);
+                    ended = true;
+                    break;
+                }
+                None => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        let k = batch.len();
+        if k > 0 {
+            pacer.sent(k);
+            total += k as u64;
+            if !sink.send_blocking(Unit::Packets(batch)) {
+                return None;
+            }
+        }
+        if ended {
+            return Some(total);
+        }
+    }
+}
