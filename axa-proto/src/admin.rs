@@ -1,7 +1,7 @@
 //! Admin messages (spec §1.6.12): STATS REQ/RSP, KILL REQ/RSP, and the deprecated MGMT GET
 //! reply.
 
-use bytes::{BufMut, Bytes};
+use bytes::{Buf, BufMut, Bytes};
 
 use crate::error::ProtoError;
 use crate::op::Op;
@@ -130,16 +130,19 @@ impl StatsRsp {
     /// Decode a STATS RSP body.
     pub fn decode(body: &Bytes) -> Result<StatsRsp, ProtoError> {
         check_op_body(Op::StatsRsp, body)?;
-        Ok(StatsRsp::parse_checked(body))
+        Ok(StatsRsp::parse_checked(body.clone()))
     }
 
-    pub(crate) fn parse_checked(b: &Bytes) -> StatsRsp {
+    pub(crate) fn parse_checked(mut b: Bytes) -> StatsRsp {
+        let (version, sys_objs_cnt, user_objs_cnt, result) =
+            (byte(&b, 0), byte(&b, 1), le_u16(&b, 2), byte(&b, 4));
+        b.advance(5.min(b.len()));
         StatsRsp {
-            version: byte(b, 0),
-            sys_objs_cnt: byte(b, 1),
-            user_objs_cnt: le_u16(b, 2),
-            result: byte(b, 4),
-            objects: b.slice(5.min(b.len())..),
+            version,
+            sys_objs_cnt,
+            user_objs_cnt,
+            result,
+            objects: b,
         }
     }
 

@@ -1,16 +1,18 @@
 //! A `tokio-util` [`Decoder`]/[`Encoder`] for AXA frames (feature `codec`).
 //!
-//! The decoder checks the header as soon as its 8 bytes are buffered, before waiting for
-//! (or reserving room for) the body, so a hostile length is refused without buffering it;
-//! it never reserves more than one whole frame (≤ 8 + [`MAX_BODY_LEN`] bytes). Frames are
-//! yielded with their body split off the read buffer (zero copy).
+//! A thin adapter over [`FrameDecoder`]: the header is checked as soon as its 8 bytes are
+//! buffered, before waiting for (or reserving room for) the body, so a hostile length is
+//! refused without buffering it; it never reserves more than one whole frame
+//! (≤ 8 + [`crate::MAX_BODY_LEN`] bytes). Frames are yielded with their body split off the
+//! read buffer (zero copy).
 
 use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
 
+use crate::decoder::FrameDecoder;
 use crate::direction::Direction;
 use crate::error::ProtoError;
-use crate::header::{Header, HEADER_LEN, MAX_BODY_LEN, PVERS};
+use crate::header::PVERS;
 use crate::message::{Frame, Message};
 
 /// Errors of [`AxaCodec`]: I/O from the transport, or a protocol violation (fatal for the
@@ -32,18 +34,16 @@ pub enum CodecError {
 /// with the reverse direction before they are written.
 #[derive(Debug, Clone)]
 pub struct AxaCodec {
-    recv: Direction,
+    dec: FrameDecoder,
     pvers: u8,
-    header: Option<Header>,
 }
 
 impl AxaCodec {
     /// A codec receiving in direction `recv`, sending protocol version [`PVERS`].
     pub fn new(recv: Direction) -> AxaCodec {
         AxaCodec {
-            recv,
+            dec: FrameDecoder::new(recv),
             pvers: PVERS,
-            header: None,
         }
     }
 
@@ -54,7 +54,7 @@ impl AxaCodec {
 
     /// The receive direction.
     pub fn direction(&self) -> Direction {
-        self.recv
+        self.dec.direction()
     }
 }
 
@@ -63,28 +63,7 @@ impl Decoder for AxaCodec {
     type Error = CodecError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, CodecError> {
-        let header = match self.header {
-            Some(h) => h,
-            None => {
-                let Some(h) = Header::peek(src) else {
-                    src.reserve(HEADER_LEN - src.len());
-                    return Ok(None);
-                };
-                h.check(self.recv)?;
-                self.header = Some(h);
-                h
-            }
-        };
-        let total = header.len as usize;
-        debug_assert!(total <= HEADER_LEN + MAX_BODY_LEN);
-        if src.len() < total {
-            src.reserve(total - src.len());
-            return Ok(None);
-        }
-        self.header = None;
-        let mut frame = src.split_to(total);
-        let body = frame.split_off(HEADER_LEN).freeze();
-        Ok(Some(Frame::from_parts(header, body)?))
+        Ok(self.dec.decode(src)?)
     }
 }
 
@@ -92,7 +71,7 @@ impl Encoder<&Frame> for AxaCodec {
     type Error = CodecError;
 
     fn encode(&mut self, frame: &Frame, dst: &mut BytesMut) -> Result<(), CodecError> {
-        frame.header.check(self.recv.reverse())?;
+        frame.header().check(self.direction().reverse())?;
         dst.reserve(frame.len());
         frame.encode(dst);
         Ok(())
@@ -117,7 +96,7 @@ impl Encoder<(u16, &Message)> for AxaCodec {
         dst: &mut BytesMut,
     ) -> Result<(), CodecError> {
         let header = msg.header(tag, self.pvers);
-        header.check(self.recv.reverse())?;
+        header.check(self.direction().reverse())?;
         dst.reserve(header.len as usize);
         header.write(dst);
         msg.encode_body(dst);
@@ -137,6 +116,7 @@ impl Encoder<(u16, Message)> for AxaCodec {
 mod tests {
     use super::*;
     use crate::channel::ChannelOnOff;
+    use crate::header::{HEADER_LEN, MAX_BODY_LEN};
     use crate::op::Op;
     use bytes::BufMut;
 
@@ -185,7 +165,7 @@ mod tests {
         buf.extend_from_slice(&wire);
         let start = buf.as_ptr() as usize;
         let f = dec.decode(&mut buf).unwrap().unwrap();
-        assert_eq!(f.body.as_ptr() as usize, start + HEADER_LEN);
+        assert_eq!(f.body().as_ptr() as usize, start + HEADER_LEN);
     }
 
     #[test]

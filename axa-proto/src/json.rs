@@ -407,8 +407,8 @@ pub(crate) fn escape_into(out: &mut String, s: &str) {
 
 /// Hex of a full frame for diagnostics (used by tests and tools).
 pub fn frame_hex(frame: &Frame) -> String {
-    let mut s = String::with_capacity((HEADER_LEN + frame.body.len()) * 2);
-    for b in frame.header.to_bytes().iter().chain(frame.body.iter()) {
+    let mut s = String::with_capacity((HEADER_LEN + frame.body().len()) * 2);
+    for b in frame.header().to_bytes().iter().chain(frame.body().iter()) {
         let _ = write!(s, "{b:02x}");
     }
     s

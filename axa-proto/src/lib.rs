@@ -41,6 +41,7 @@ pub mod channel;
 pub mod codec;
 pub mod config_file;
 pub mod conn_spec;
+pub mod decoder;
 pub mod direction;
 pub mod error;
 pub mod header;
@@ -68,6 +69,7 @@ pub use channel::{parse_channel, ChannelName, ChannelOnOff, ChannelParseError, C
 pub use codec::AxaCodec;
 pub use config_file::{AxaConfig, ConfigError};
 pub use conn_spec::{ConnAddr, ConnSpec, ConnSpecError, Transport};
+pub use decoder::FrameDecoder;
 pub use direction::Direction;
 pub use error::{ProtoError, WatchWireError};
 pub use header::{Header, HEADER_LEN, MAX_BODY_LEN, PVERS, PVERS_MAX, PVERS_MIN, TAG_NONE};

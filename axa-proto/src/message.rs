@@ -1,6 +1,6 @@
 //! The typed message of every op, and whole frames (header + body).
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::admin::{Kill, StatsReq, StatsRsp};
 use crate::channel::{ChannelOnOff, Clist};
@@ -132,47 +132,50 @@ impl Message {
 
     /// Decode the body of `op`: the op's length limits, then libaxa's body checks, then
     /// the typed fields. `Ok` here if and only if [`crate::check_op_body`] is `Ok`.
-    pub fn decode(op: Op, body: &Bytes) -> Result<Message, ProtoError> {
-        check_op_body(op, body)?;
+    ///
+    /// Takes the body by value: zero-copy fields are the body itself advanced past the
+    /// fixed part (no reference-count traffic, no allocation for WATCH HIT).
+    pub fn decode(op: Op, body: Bytes) -> Result<Message, ProtoError> {
+        check_op_body(op, &body)?;
         Ok(Message::parse_checked(op, body))
     }
 
-    fn parse_checked(op: Op, b: &Bytes) -> Message {
+    fn parse_checked(op: Op, b: Bytes) -> Message {
         match op {
             Op::Nop => Message::Nop,
-            Op::Hello => Message::Hello(Hello::parse_checked(b)),
-            Op::Ok => Message::Ok(ResultMsg::parse_checked(b)),
-            Op::Error => Message::Error(ResultMsg::parse_checked(b)),
-            Op::Missed => Message::Missed(Missed::parse_checked(b)),
+            Op::Hello => Message::Hello(Hello::parse_checked(&b)),
+            Op::Ok => Message::Ok(ResultMsg::parse_checked(&b)),
+            Op::Error => Message::Error(ResultMsg::parse_checked(&b)),
+            Op::Missed => Message::Missed(Missed::parse_checked(&b)),
             Op::Whit => Message::Whit(Whit::parse_checked(b)),
             Op::Wlist => Message::Wlist(Wlist::parse_checked(b)),
             Op::Ahit => Message::Ahit(Ahit::parse_checked(b)),
-            Op::Alist => Message::Alist(Alist::parse_checked(b)),
-            Op::Clist => Message::Clist(Clist::parse_checked(b)),
-            Op::MissedRad => Message::MissedRad(MissedRad::parse_checked(b)),
-            Op::MgmtGetRsp => Message::MgmtGetRsp(b.clone()),
-            Op::KillRsp => Message::KillRsp(Kill::parse_checked(b)),
+            Op::Alist => Message::Alist(Alist::parse_checked(&b)),
+            Op::Clist => Message::Clist(Clist::parse_checked(&b)),
+            Op::MissedRad => Message::MissedRad(MissedRad::parse_checked(&b)),
+            Op::MgmtGetRsp => Message::MgmtGetRsp(b),
+            Op::KillRsp => Message::KillRsp(Kill::parse_checked(&b)),
             Op::StatsRsp => Message::StatsRsp(StatsRsp::parse_checked(b)),
-            Op::User => Message::User(User::parse_checked(b)),
+            Op::User => Message::User(User::parse_checked(&b)),
             Op::Join => Message::Join(Join {
-                id: crate::wire::le_u64(b, 0),
+                id: crate::wire::le_u64(&b, 0),
             }),
             Op::Pause => Message::Pause,
             Op::Go => Message::Go,
             Op::Watch => Message::Watch(Watch::parse_checked(b)),
             Op::Wget => Message::Wget,
-            Op::Anom => Message::Anom(Anom::parse_checked(b)),
+            Op::Anom => Message::Anom(Anom::parse_checked(&b)),
             Op::Aget => Message::Aget,
             Op::Stop => Message::Stop,
             Op::AllStop => Message::AllStop,
-            Op::Channel => Message::Channel(ChannelOnOff::parse_checked(b)),
+            Op::Channel => Message::Channel(ChannelOnOff::parse_checked(&b)),
             Op::Cget => Message::Cget,
-            Op::Opt => Message::Opt(Opt::parse_checked(b)),
+            Op::Opt => Message::Opt(Opt::parse_checked(&b)),
             Op::Acct => Message::Acct,
             Op::Radu => Message::Radu,
             Op::MgmtGet => Message::MgmtGet,
-            Op::KillReq => Message::KillReq(Kill::parse_checked(b)),
-            Op::StatsReq => Message::StatsReq(StatsReq::parse_checked(b)),
+            Op::KillReq => Message::KillReq(Kill::parse_checked(&b)),
+            Op::StatsReq => Message::StatsReq(StatsReq::parse_checked(&b)),
         }
     }
 
@@ -278,12 +281,13 @@ impl Message {
 
 /// A whole frame whose header passed [`Header::check`] and whose body passed the body
 /// checks: what the codec yields. The body is a zero-copy [`Bytes`].
+///
+/// The fields are private so that every `Frame` is a checked one; [`Frame::message`] then
+/// interprets the body without checking it again.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Frame {
-    /// The header (`len` = 8 + `body.len()`).
-    pub header: Header,
-    /// The body.
-    pub body: Bytes,
+    header: Header,
+    body: Bytes,
 }
 
 impl Frame {
@@ -303,7 +307,8 @@ impl Frame {
                 actual: buf.len(),
             });
         }
-        let body = buf.slice(HEADER_LEN..);
+        let mut body = buf;
+        body.advance(HEADER_LEN);
         crate::validate::check_body(op, &body)?;
         Ok(Frame { header, body })
     }
@@ -324,6 +329,21 @@ impl Frame {
         Ok(Frame { header, body })
     }
 
+    /// The header (`len` = 8 + body length).
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The body (zero-copy).
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Header and body.
+    pub fn into_parts(self) -> (Header, Bytes) {
+        (self.header, self.body)
+    }
+
     /// The op (known: the header passed its checks).
     pub fn op(&self) -> Op {
         self.header.op().unwrap_or(Op::Nop)
@@ -334,9 +354,16 @@ impl Frame {
         self.header.tag
     }
 
-    /// The typed message (no allocation except for text fields).
+    /// The typed message (no allocation except for text fields). The body was checked
+    /// when the frame was built, so this cannot fail; it returns `Result` so that callers
+    /// treat frames and raw bodies alike.
     pub fn message(&self) -> Result<Message, ProtoError> {
-        Message::decode(self.op(), &self.body)
+        Ok(Message::parse_checked(self.op(), self.body.clone()))
+    }
+
+    /// The typed message, consuming the frame (no reference-count traffic).
+    pub fn into_message(self) -> Message {
+        Message::parse_checked(self.op(), self.body)
     }
 
     /// Total length on the wire.

@@ -1,6 +1,6 @@
 //! RAD-only bodies (spec §1.6.11): ANOMALY, ANOMALY LIST, ANOMALY HIT.
 
-use bytes::{BufMut, Bytes};
+use bytes::{Buf, BufMut, Bytes};
 
 use crate::error::ProtoError;
 use crate::op::{Op, OpName};
@@ -98,14 +98,13 @@ impl Ahit {
     /// Decode an ANOMALY HIT body.
     pub fn decode(body: &Bytes) -> Result<Ahit, ProtoError> {
         check_op_body(Op::Ahit, body)?;
-        Ok(Ahit::parse_checked(body))
+        Ok(Ahit::parse_checked(body.clone()))
     }
 
-    pub(crate) fn parse_checked(b: &Bytes) -> Ahit {
-        Ahit {
-            an: cstr_lossy(b.get(..AN_LEN).unwrap_or(b)),
-            whit: b.slice(AN_LEN.min(b.len())..),
-        }
+    pub(crate) fn parse_checked(mut b: Bytes) -> Ahit {
+        let an = cstr_lossy(b.get(..AN_LEN).unwrap_or(&b));
+        b.advance(AN_LEN.min(b.len()));
+        Ahit { an, whit: b }
     }
 
     /// An ANOMALY HIT carrying `whit`.
@@ -121,7 +120,7 @@ impl Ahit {
     /// The embedded hit, with the WATCH HIT type/length checks.
     pub fn whit(&self) -> Result<Whit, ProtoError> {
         check_whit(OpName(Op::Ahit.as_u8()), &self.whit)?;
-        Ok(Whit::parse_checked(&self.whit))
+        Ok(Whit::parse_checked(self.whit.clone()))
     }
 
     /// Bytes [`Ahit::encode`] writes.

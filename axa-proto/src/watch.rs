@@ -2,7 +2,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use bytes::{BufMut, Bytes};
+use bytes::{Buf, BufMut, Bytes};
 
 use crate::error::{ProtoError, WatchWireError};
 use crate::op::{Op, OpName};
@@ -164,13 +164,15 @@ impl Watch {
     pub fn decode(wire: &Bytes) -> Result<Watch, ProtoError> {
         check_body_len(Op::Watch, wire.len())?;
         check_body(Op::Watch, wire)?;
-        Ok(Watch::parse_checked(wire))
+        Ok(Watch::parse_checked(wire.clone()))
     }
 
     /// Build from bytes that passed [`check_watch`].
-    pub(crate) fn parse_checked(wire: &Bytes) -> Watch {
-        let pat = wire.slice(WATCH_HDR_LEN.min(wire.len())..);
-        let pattern = match byte(wire, 0) {
+    pub(crate) fn parse_checked(wire: Bytes) -> Watch {
+        let (kind, prefix, flags) = (byte(&wire, 0), byte(&wire, 1), byte(&wire, 2));
+        let mut pat = wire;
+        pat.advance(WATCH_HDR_LEN.min(pat.len()));
+        let pattern = match kind {
             WATCH_IPV4 => {
                 let mut addr = [0u8; 4];
                 let n = pat.len().min(4);
@@ -188,8 +190,8 @@ impl Watch {
             _ => WatchPattern::Errors,
         };
         Watch {
-            prefix: byte(wire, 1),
-            flags: byte(wire, 2),
+            prefix,
+            flags,
             pattern,
         }
     }
@@ -234,10 +236,8 @@ impl Watch {
                 mask_bits(addr, self.prefix);
                 *len = 16;
             }
-            WatchPattern::Dns(n) => {
-                if n.iter().any(u8::is_ascii_uppercase) {
-                    *n = Bytes::from(lower_wire_name(n));
-                }
+            WatchPattern::Dns(n) if n.iter().any(u8::is_ascii_uppercase) => {
+                *n = Bytes::from(lower_wire_name(n));
             }
             _ => {}
         }
@@ -356,13 +356,15 @@ impl Wlist {
     pub fn decode(body: &Bytes) -> Result<Wlist, ProtoError> {
         check_body_len(Op::Wlist, body.len())?;
         check_body(Op::Wlist, body)?;
-        Ok(Wlist::parse_checked(body))
+        Ok(Wlist::parse_checked(body.clone()))
     }
 
-    pub(crate) fn parse_checked(body: &Bytes) -> Wlist {
+    pub(crate) fn parse_checked(mut body: Bytes) -> Wlist {
+        let cur_tag = le_u16(&body, 0);
+        body.advance(4.min(body.len()));
         Wlist {
-            cur_tag: le_u16(body, 0),
-            watch: Watch::parse_checked(&body.slice(4.min(body.len())..)),
+            cur_tag,
+            watch: Watch::parse_checked(body),
         }
     }
 

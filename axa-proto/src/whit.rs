@@ -1,6 +1,6 @@
 //! WATCH HIT bodies (spec §1.6.5): NMSG and IP forms.
 
-use bytes::{BufMut, Bytes};
+use bytes::{Buf, BufMut, Bytes};
 
 use crate::error::ProtoError;
 use crate::header::{Header, HEADER_LEN};
@@ -77,31 +77,36 @@ impl Whit {
     pub fn decode(body: &Bytes) -> Result<Whit, ProtoError> {
         check_body_len(Op::Whit, body.len())?;
         check_whit(OpName(Op::Whit.as_u8()), body)?;
-        Ok(Whit::parse_checked(body))
+        Ok(Whit::parse_checked(body.clone()))
     }
 
-    /// Build from a body that passed `check_whit` (no allocation).
-    pub(crate) fn parse_checked(b: &Bytes) -> Whit {
-        let ch = le_u16(b, 0);
-        if byte(b, 2) == WHIT_IP {
+    /// Build from a body that passed `check_whit`: no allocation and no reference-count
+    /// traffic (the body is advanced past the fixed header, not sliced).
+    pub(crate) fn parse_checked(mut b: Bytes) -> Whit {
+        let ch = le_u16(&b, 0);
+        if byte(&b, 2) == WHIT_IP {
+            let (tv_sec, tv_usec, ip_len) = (le_u32(&b, 4), le_u32(&b, 8), le_u32(&b, 12));
+            b.advance(WHIT_IP_HDR_LEN.min(b.len()));
             Whit::Ip(WhitIp {
                 ch,
-                tv_sec: le_u32(b, 4),
-                tv_usec: le_u32(b, 8),
-                ip_len: le_u32(b, 12),
-                packet: b.slice(WHIT_IP_HDR_LEN.min(b.len())..),
+                tv_sec,
+                tv_usec,
+                ip_len,
+                packet: b,
             })
         } else {
-            Whit::Nmsg(WhitNmsg {
+            let h = WhitNmsg {
                 ch,
-                field_idx: le_u16(b, 4),
-                val_idx: le_u16(b, 6),
-                vid: le_u16(b, 8),
-                msgtype: le_u16(b, 10),
-                ts_sec: le_u32(b, 12),
-                ts_nsec: le_u32(b, 16),
-                container: b.slice(WHIT_NMSG_HDR_LEN.min(b.len())..),
-            })
+                field_idx: le_u16(&b, 4),
+                val_idx: le_u16(&b, 6),
+                vid: le_u16(&b, 8),
+                msgtype: le_u16(&b, 10),
+                ts_sec: le_u32(&b, 12),
+                ts_nsec: le_u32(&b, 16),
+                container: Bytes::new(),
+            };
+            b.advance(WHIT_NMSG_HDR_LEN.min(b.len()));
+            Whit::Nmsg(WhitNmsg { container: b, ..h })
         }
     }
 
@@ -145,17 +150,24 @@ impl Whit {
 pub const WHIT_NMSG_FRAME_HDR_LEN: usize = HEADER_LEN + WHIT_NMSG_HDR_LEN;
 
 impl WhitNmsg {
+    /// The 20-byte WHIT header (no container).
+    #[inline]
+    pub fn whit_header(&self) -> [u8; WHIT_NMSG_HDR_LEN] {
+        let mut b = [0u8; WHIT_NMSG_HDR_LEN];
+        b[0..2].copy_from_slice(&self.ch.to_le_bytes());
+        b[2] = WHIT_NMSG;
+        b[4..6].copy_from_slice(&self.field_idx.to_le_bytes());
+        b[6..8].copy_from_slice(&self.val_idx.to_le_bytes());
+        b[8..10].copy_from_slice(&self.vid.to_le_bytes());
+        b[10..12].copy_from_slice(&self.msgtype.to_le_bytes());
+        b[12..16].copy_from_slice(&self.ts_sec.to_le_bytes());
+        b[16..20].copy_from_slice(&self.ts_nsec.to_le_bytes());
+        b
+    }
+
     /// Write only the 20-byte WHIT header (no container).
     pub fn encode_whit_header<B: BufMut>(&self, out: &mut B) {
-        out.put_u16_le(self.ch);
-        out.put_u8(WHIT_NMSG);
-        out.put_u8(0);
-        out.put_u16_le(self.field_idx);
-        out.put_u16_le(self.val_idx);
-        out.put_u16_le(self.vid);
-        out.put_u16_le(self.msgtype);
-        out.put_u32_le(self.ts_sec);
-        out.put_u32_le(self.ts_nsec);
+        out.put_slice(&self.whit_header());
     }
 
     /// The 28 bytes that precede the shared container in a WATCH HIT frame: the 8-byte AXA
@@ -177,10 +189,17 @@ impl WhitNmsg {
     /// let frame = Frame::decode(out.freeze(), Direction::FromSra).unwrap();
     /// assert_eq!(frame.message().unwrap(), Message::Whit(Whit::Nmsg(hit)));
     /// ```
+    #[inline]
     pub fn frame_header(&self, tag: u16, pvers: u8) -> [u8; WHIT_NMSG_FRAME_HDR_LEN] {
         let mut b = [0u8; WHIT_NMSG_FRAME_HDR_LEN];
-        let mut w = &mut b[..];
-        self.encode_header(tag, pvers, &mut w);
+        let h = Header::new(
+            tag,
+            pvers,
+            Op::Whit,
+            WHIT_NMSG_HDR_LEN + self.container.len(),
+        );
+        b[..HEADER_LEN].copy_from_slice(&h.to_bytes());
+        b[HEADER_LEN..].copy_from_slice(&self.whit_header());
         b
     }
 
