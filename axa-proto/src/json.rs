@@ -41,31 +41,39 @@ pub struct NmsgHit {
     pub json: Option<String>,
 }
 
-/// The [`NmsgRenderer`] backed by the `nmsg` crate.
+/// The [`NmsgRenderer`] backed by the `nmsg` crate: libnmsg's module names
+/// (`nmsg::vendor`), schema field names (`nmsg::schema::field_name`), the single-payload
+/// container decoder (`nmsg::container::decode_single`, zlib and CRC handled there) and
+/// nmsgtool's JSON (`nmsg::json::write_payload`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NmsgCrate;
 
-/// Error text of [`NmsgCrate::decode_hit`] while the `nmsg` crate has no container
-/// decoder / JSON writer to call.
-pub const NMSG_PENDING: &str = "NMSG JSON rendering not available yet (pending nmsg crate)";
-
 impl NmsgCrate {
-    /// Whether NMSG WATCH HITs can be rendered (false while the `nmsg` crate lacks the
-    /// container decoder and JSON writer).
+    /// Whether NMSG WATCH HITs can be rendered (always, now that the `nmsg` crate provides
+    /// the container decoder and JSON writer).
     pub const fn available() -> bool {
-        false
+        true
     }
 }
 
 impl NmsgRenderer for NmsgCrate {
-    fn vname(&self, _vid: u16) -> Option<&str> {
-        None
+    fn vname(&self, vid: u16) -> Option<&str> {
+        nmsg::vendor::vendor_name(vid.into())
     }
-    fn mname(&self, _vid: u16, _msgtype: u16) -> Option<&str> {
-        None
+
+    fn mname(&self, vid: u16, msgtype: u16) -> Option<&str> {
+        nmsg::vendor::msgtype_name(vid.into(), msgtype.into())
     }
-    fn decode_hit(&self, _container: &Bytes, _field_idx: Option<u16>) -> Result<NmsgHit, String> {
-        Err(NMSG_PENDING.to_string())
+
+    fn decode_hit(&self, container: &Bytes, field_idx: Option<u16>) -> Result<NmsgHit, String> {
+        let p = nmsg::container::decode_single(container, &nmsg::Limits::default())
+            .map_err(|e| e.to_string())?;
+        let field_name = field_idx
+            .and_then(|i| nmsg::schema::field_name(p.vid, p.msgtype, i as usize))
+            .map(str::to_string);
+        let mut json = String::new();
+        let json = nmsg::json::write_payload(&mut json, &p).ok().map(|_| json);
+        Ok(NmsgHit { field_name, json })
     }
 }
 

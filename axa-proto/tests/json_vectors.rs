@@ -1,12 +1,13 @@
 //! libaxa 3.0.2 JSON vectors (`testdata/axa/json-vectors.tsv`, spec §7.4): every row is
 //! decoded with the direction rule of §7.1; `FAIL` rows must be rejected, the others must
 //! render byte-identical JSON and, where our encoder is canonical, re-encode to the same
-//! bytes.
+//! bytes. The WATCH HIT rows with an NMSG container (`test_whit_nmsg`,
+//! `extra_whit_nmsg_*`) go through the `nmsg` crate (`json::NmsgCrate`).
 
 use std::path::PathBuf;
 
-use axa_proto::json::{wire_to_json, NmsgCrate};
-use axa_proto::{Direction, Frame, Op};
+use axa_proto::json::wire_to_json;
+use axa_proto::{Direction, Frame};
 use bytes::{Bytes, BytesMut};
 
 fn testdata() -> Option<PathBuf> {
@@ -37,11 +38,6 @@ const NOT_CANONICAL: &[(&str, &str)] = &[
     ),
 ];
 
-/// Is this row an NMSG WATCH HIT that needs the nmsg crate's JSON?
-fn needs_nmsg(bytes: &[u8]) -> bool {
-    bytes.len() >= 11 && bytes[7] == Op::Whit.as_u8() && bytes[10] == 0
-}
-
 #[test]
 fn json_vectors() {
     let Some(path) = testdata() else {
@@ -50,7 +46,6 @@ fn json_vectors() {
     };
     let text = std::fs::read_to_string(&path).unwrap();
     let mut rows = 0;
-    let mut pending = Vec::new();
     let mut failures = Vec::new();
     for line in text.lines().skip(1) {
         let mut it = line.split('\t');
@@ -58,21 +53,6 @@ fn json_vectors() {
         rows += 1;
         let bytes = unhex(hex);
         let got = wire_to_json(Bytes::from(bytes.clone()));
-        if needs_nmsg(&bytes) && !NmsgCrate::available() {
-            // The frame must still validate like libaxa (except the one row whose
-            // container cannot be decoded, which passes the wire checks).
-            let wire_ok = Frame::decode(Bytes::from(bytes.clone()), Direction::FromSra).is_ok();
-            let wire_expected = expected != "FAIL" || name == "extra_whit_nmsg_no_nmsg_header_fail";
-            if wire_ok != wire_expected {
-                failures.push(format!(
-                    "{name}: wire check {wire_ok}, expected {wire_expected}"
-                ));
-            }
-            if wire_ok {
-                pending.push(name.to_string());
-                continue;
-            }
-        }
         if expected == "FAIL" {
             if let Ok(j) = got {
                 failures.push(format!("{name}: expected FAIL, got {j}"));
@@ -98,13 +78,6 @@ fn json_vectors() {
         assert_eq!(again.message().unwrap(), msg, "{name}");
     }
     assert_eq!(rows, 185);
-    if !pending.is_empty() {
-        eprintln!(
-            "json_vectors: {} NMSG WATCH HIT rows PENDING (need nmsg crate JSON): {}",
-            pending.len(),
-            pending.join(", ")
-        );
-    }
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",
