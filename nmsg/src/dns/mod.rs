@@ -60,6 +60,13 @@ pub enum DnsError {
     /// A name inside rdata runs past the end of the rdata.
     #[error("dns: rdata name runs past the rdata")]
     RdataOverrun,
+    /// A presentation-form name with an empty label (`a..b`, a leading dot).
+    #[error("dns: empty label in a name")]
+    EmptyLabel,
+    /// A presentation-form name with a bad escape: a lone backslash at the end, or `\DDD`
+    /// with fewer than three digits or a value above 255.
+    #[error("dns: bad escape in a name")]
+    BadEscape,
 }
 
 /// Record type A (RFC 1035).

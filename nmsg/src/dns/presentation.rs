@@ -67,9 +67,10 @@ impl fmt::Display for NameDisplay<'_> {
 ///
 /// Labels are separated by unescaped dots; a final dot is optional; `.` alone is the root.
 /// Escapes: `\DDD` (three decimal digits, at most 255) and `\X` for any other character X.
-/// Errors: an empty label (`a..b`, a leading dot), a label over 63 bytes or a name over 255
-/// bytes ([`DnsError::NameTooLong`]), a bad or unfinished escape or an empty string
-/// ([`DnsError::Empty`] / [`DnsError::Truncated`]). On error `out` is left empty.
+/// Errors: an empty string ([`DnsError::Empty`]), an empty label (`a..b`, a leading dot:
+/// [`DnsError::EmptyLabel`]), a label over 63 bytes or a name over 255 bytes
+/// ([`DnsError::NameTooLong`]), a bad or unfinished escape ([`DnsError::BadEscape`]). On error
+/// `out` is left empty.
 pub fn parse_name(text: &str, out: &mut NameBuf) -> Result<(), DnsError> {
     out.clear();
     let r = parse_inner(text.as_bytes(), out);
@@ -97,7 +98,7 @@ fn parse_inner(text: &[u8], out: &mut NameBuf) -> Result<(), DnsError> {
         let byte = match c {
             b'.' => {
                 if llen == 0 {
-                    return Err(DnsError::Empty);
+                    return Err(DnsError::EmptyLabel);
                 }
                 out.push_label(&label[..llen])?;
                 llen = 0;
@@ -106,17 +107,17 @@ fn parse_inner(text: &[u8], out: &mut NameBuf) -> Result<(), DnsError> {
                 continue;
             }
             b'\\' => {
-                let next = *text.get(i + 1).ok_or(DnsError::Truncated)?;
+                let next = *text.get(i + 1).ok_or(DnsError::BadEscape)?;
                 if next.is_ascii_digit() {
-                    let d = text.get(i + 1..i + 4).ok_or(DnsError::Truncated)?;
+                    let d = text.get(i + 1..i + 4).ok_or(DnsError::BadEscape)?;
                     if !d.iter().all(u8::is_ascii_digit) {
-                        return Err(DnsError::Truncated);
+                        return Err(DnsError::BadEscape);
                     }
                     let v = u16::from(d[0] - b'0') * 100
                         + u16::from(d[1] - b'0') * 10
                         + u16::from(d[2] - b'0');
                     i += 4;
-                    u8::try_from(v).map_err(|_| DnsError::Truncated)?
+                    u8::try_from(v).map_err(|_| DnsError::BadEscape)?
                 } else {
                     i += 2;
                     next
@@ -174,11 +175,12 @@ mod tests {
         assert_eq!(n.as_wire(), b"\x00");
         parse_name("a\\.b\\032c\\\\.", &mut n).unwrap();
         assert_eq!(n.as_wire(), b"\x06a.b c\\\x00");
-        assert_eq!(parse_name("a..b", &mut n), Err(DnsError::Empty));
-        assert_eq!(parse_name(".a", &mut n), Err(DnsError::Empty));
+        assert_eq!(parse_name("a..b", &mut n), Err(DnsError::EmptyLabel));
+        assert_eq!(parse_name(".a", &mut n), Err(DnsError::EmptyLabel));
         assert_eq!(parse_name("", &mut n), Err(DnsError::Empty));
-        assert_eq!(parse_name("a\\", &mut n), Err(DnsError::Truncated));
-        assert_eq!(parse_name("a\\256", &mut n), Err(DnsError::Truncated));
+        assert_eq!(parse_name("a\\", &mut n), Err(DnsError::BadEscape));
+        assert_eq!(parse_name("a\\256", &mut n), Err(DnsError::BadEscape));
+        assert_eq!(parse_name("a\\25", &mut n), Err(DnsError::BadEscape));
         assert_eq!(
             parse_name(&"a".repeat(64), &mut n),
             Err(DnsError::NameTooLong)
