@@ -11,6 +11,20 @@
 //! Validation is explicit about [`Direction`]: a server checks what it receives with
 //! [`Direction::ToSra`], a client with [`Direction::FromSra`].
 //!
+//! ## Where to start
+//!
+//! * Receiving: [`FrameDecoder`] (or `codec::AxaCodec` with feature `codec`) splits checked
+//!   [`Frame`]s off a `BytesMut`; [`Frame::into_message`] gives the typed [`Message`].
+//!   [`Frame::decode`] checks one complete frame held in a `Bytes`.
+//! * Sending: [`Message::encode_frame`] (unchecked, into any `BufMut`) or
+//!   [`Message::to_frame`] (checked for the direction it travels). A server fanning one hit
+//!   out to many sessions writes [`WhitNmsg::frame_header`] (28 bytes) per session and
+//!   shares the container `Bytes`.
+//! * Text: [`Watch::parse_text`] / `Display` for watches, [`parse_channel`] and
+//!   [`ChannelName`] for channels, [`ConnSpec::parse_with_aliases`] with [`AxaConfig`] for
+//!   connection strings.
+//! * JSON: [`json::frame_to_json`], [`json::wire_to_json`] (libaxa's `axa_body_to_json`).
+//!
 //! ```
 //! use axa_proto::{Direction, Frame, Message, Watch, PVERS};
 //! use bytes::BytesMut;
