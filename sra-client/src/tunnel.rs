@@ -21,6 +21,7 @@ use crate::session::hit::owned_hit;
 use crate::session::reply::Failure;
 use crate::session::startup::Step;
 use crate::sratool::format;
+use crate::transport::TransportError;
 
 /// What the tunnel needs besides its output.
 #[derive(Debug, Clone)]
@@ -107,6 +108,10 @@ async fn session(cfg: &TunnelConfig, driver: &OutputDriver, backoff: &mut Backof
     tracing::info!("connecting to {}", cfg.spec);
     let (client, mut events) = match Client::connect(&cfg.spec, &cfg.client).await {
         Ok(c) => c,
+        // A certificate or TLS configuration problem will not go away by retrying soon.
+        Err(e @ ClientError::Transport(TransportError::Tls(_))) => {
+            return SessionEnd::Permanent(format!("{e}"))
+        }
         Err(e) => return SessionEnd::Retry(format!("{e}")),
     };
     let ctx = Ctx { cfg, driver };

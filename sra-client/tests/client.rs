@@ -30,7 +30,8 @@ async fn login_requests_and_events_over_tcp() {
         let w = p.recv().await;
         assert_eq!((w.op(), w.tag()), (Op::Watch, 1));
         assert_eq!(
-            w.header.pvers, 2,
+            w.header().pvers,
+            2,
             "requests go out with the negotiated version"
         );
         p.ok(1, Op::Watch, "started").await;
@@ -182,7 +183,7 @@ async fn nop_identification_over_a_unix_socket() {
         let (s, _) = l.accept().await.unwrap();
         let mut p = Peer::new(s);
         let first = p.recv().await;
-        assert_eq!((first.op(), first.header.pvers), (Op::Nop, 1));
+        assert_eq!((first.op(), first.header().pvers), (Op::Nop, 1));
         // An old server: HELLO speaking only version 1 → no client HELLO.
         p.send(
             0,

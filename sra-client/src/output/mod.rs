@@ -20,6 +20,7 @@ use std::io;
 use std::time::Duration;
 
 pub mod driver;
+pub mod json;
 pub mod nmsg_out;
 pub mod open;
 pub mod packet;

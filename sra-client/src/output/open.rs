@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use super::json::JsonOutput;
 use super::nmsg_out::{NmsgOptions, NmsgOutput};
 use super::pcap::PcapOutput;
 use super::{Output, OutputError, OutputSpec};
@@ -24,7 +25,7 @@ pub fn open(
         OutputSpec::NmsgTcp { host, port } => Box::new(NmsgOutput::tcp(host, *port, nmsg)?),
         OutputSpec::Pcap(p) => Box::new(PcapOutput::create(path.unwrap_or(p), append)?),
         OutputSpec::PcapFifo(p) => Box::new(PcapOutput::fifo(p)?),
-        OutputSpec::NmsgJson(_) => return Err(unsupported("nmsg:file_json")),
+        OutputSpec::NmsgJson(p) => Box::new(JsonOutput::create(path.unwrap_or(p), append)?),
         OutputSpec::PcapIf { .. } => return Err(unsupported("pcap-if")),
     })
 }

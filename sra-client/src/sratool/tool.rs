@@ -2,8 +2,8 @@
 //! sends, as sratool does. The binary only feeds it lines and events.
 //!
 //! Requests are sent without waiting for replies (pipelined, like sratool's `-c` files); the
-//! replies are printed when they arrive. NMSG hits are shown as `<tag> ch<N>  <vendor>
-//! <msgtype>` (nmsgtool-style JSON needs the nmsg crate's JSON, not available yet).
+//! replies are printed when they arrive. NMSG hits are shown as `<tag> ch<N>  <nmsgtool
+//! JSON>`; a hit that cannot be rendered shows its vendor and message type instead.
 
 use std::future::Future;
 use std::io::Write;
@@ -522,12 +522,14 @@ impl Tool {
     pub async fn next_event(&mut self) -> Option<ToolEvent> {
         if let Some(auth) = self.auth.as_mut() {
             let events = self.events.as_mut()?;
+            // Events first: the HELLO that precedes the USER reply is printed before it.
             tokio::select! {
+                biased;
+                ev = events.next() => return self.got(ev),
                 r = auth => {
                     self.auth = None;
                     return Some(ToolEvent::Auth(r));
                 }
-                ev = events.next() => return self.got(ev),
             }
         }
         let ev = self.events.as_mut()?.next().await;
@@ -699,6 +701,14 @@ impl Tool {
         match &whit {
             Whit::Ip(ip) => say!(self.out, "{}", format::ip_hit(tag, ip.ch, &ip.packet)),
             Whit::Nmsg(n) => {
+                let limits = nmsg::Limits::default();
+                if let Ok(p) = nmsg::container::decode_single(&n.container, &limits) {
+                    let mut json = String::new();
+                    if nmsg::json::write_payload(&mut json, &p).is_ok() {
+                        say!(self.out, "{}", format::nmsg_hit(tag, n.ch, &json));
+                        return;
+                    }
+                }
                 let vendor = nmsg::vendor::vendor_name(u32::from(n.vid))
                     .map_or_else(|| n.vid.to_string(), str::to_owned);
                 let mtype = nmsg::vendor::msgtype_name(u32::from(n.vid), u32::from(n.msgtype))

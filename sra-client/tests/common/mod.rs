@@ -73,7 +73,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Peer<S> {
     pub async fn login(&mut self) -> String {
         let user = self.recv().await;
         assert_eq!(user.op(), Op::User);
-        assert_eq!(user.header.pvers, 1, "USER goes out with version 1");
+        assert_eq!(user.header().pvers, 1, "USER goes out with version 1");
         let name = match user.message().unwrap() {
             Message::User(u) => u.name,
             other => panic!("{other:?}"),
