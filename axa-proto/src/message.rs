@@ -314,8 +314,8 @@ impl Frame {
     }
 
     /// Build a frame from a header that passed [`Header::check`] and its body, running the
-    /// body checks (used by the codec).
-    pub fn from_parts(header: Header, body: Bytes) -> Result<Frame, ProtoError> {
+    /// body checks (used by [`crate::FrameDecoder`]).
+    pub(crate) fn from_parts(header: Header, body: Bytes) -> Result<Frame, ProtoError> {
         let op = header.op().ok_or(ProtoError::MissingTag {
             op: crate::op::OpName(header.op),
         })?;
