@@ -1,6 +1,9 @@
 //! Rdata in presentation form, byte for byte as wdns 0.12.0's `wdns_rdata_to_str` writes it
 //! (`nmsg-format.md` §5.2 "rdata"), and the wdns rdata checks of `wdns_parse_message`.
 //!
+//! IPv6 addresses print as glibc `inet_ntop` does (the same text as libnmsg's IP fields,
+//! [`super::text::ipv6`]: `::1.2.3.4` stays dotted).
+//!
 //! Quirks kept: an rrtype wdns does not describe prints in the generic form `\# LEN xx xx `
 //! (with a trailing space); a described rrtype whose class does not match (A in class CH)
 //! prints nothing; malformed rdata prints what was converted so far followed by
@@ -183,7 +186,7 @@ fn svcparam(out: &mut String, key: u16, v: &[u8]) -> Result<(), ()> {
                 } else {
                     let mut b = [0u8; 16];
                     b.copy_from_slice(a);
-                    let _ = write!(out, "{}", std::net::Ipv6Addr::from(b));
+                    super::text::ipv6(out, &b);
                 }
                 out.push(if n * (i + 1) < v.len() { ',' } else { ' ' });
             }
@@ -253,7 +256,7 @@ fn edns_option(out: &mut String, code: u16, data: &[u8]) -> Result<(), ()> {
                 2 if !addr.is_empty() && addr.len() <= 16 => {
                     let mut a = [0u8; 16];
                     a[..addr.len()].copy_from_slice(addr);
-                    let _ = write!(out, "{}", std::net::Ipv6Addr::from(a));
+                    super::text::ipv6(out, &a);
                 }
                 _ => return Err(()),
             }
@@ -415,7 +418,8 @@ fn fields(out: &mut String, rdata: &[u8], layout: &[Rdf]) -> Result<(), Fail> {
                 if oclen > 0 {
                     let mut a = [0u8; 16];
                     a[16 - oclen..].copy_from_slice(&s[1..1 + oclen]);
-                    let _ = write!(out, "{} ", std::net::Ipv6Addr::from(a));
+                    super::text::ipv6(out, &a);
+                    out.push(' ');
                 }
                 s = &s[1 + oclen..];
             }
@@ -466,7 +470,8 @@ fn fields(out: &mut String, rdata: &[u8], layout: &[Rdf]) -> Result<(), Fail> {
                     .ok_or(Fail::Plain)?
                     .try_into()
                     .map_err(|_| Fail::Plain)?;
-                let _ = write!(out, "{} ", std::net::Ipv6Addr::from(b));
+                super::text::ipv6(out, &b);
+                out.push(' ');
                 s = &s[16..];
             }
             Eui48 | Eui64 => {
