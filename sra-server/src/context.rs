@@ -1,7 +1,10 @@
-//! What every session shares: the configuration, the watch index and the HELLO text.
+//! What every session shares: the configuration, the key store, the watch index and the
+//! HELLO text.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+use sra_keys::KeyStore;
 
 use crate::config::Config;
 use crate::dispatch::ServerIndex;
@@ -11,6 +14,8 @@ use crate::dispatch::ServerIndex;
 pub struct ServerContext {
     /// The configuration in force.
     pub config: Config,
+    /// API-key and plain accounts (`sra-keys`), if a key store is configured or generated.
+    pub keys: Option<KeyStore>,
     /// The shared watch index.
     pub index: Arc<ServerIndex>,
     /// The HELLO text (contains `srad`, spec §11).
@@ -19,9 +24,15 @@ pub struct ServerContext {
 }
 
 impl ServerContext {
-    /// Builds the context: an empty index sized by `limits.max_watches`, and the HELLO text
-    /// `srad v<version> <hostname> supporting AXA protocols v1 to v2; currently using v1`.
+    /// Builds the context without a key store (only `[[user]]` accounts can log in).
     pub fn new(config: Config) -> Arc<Self> {
+        ServerContext::with_keys(config, None)
+    }
+
+    /// Builds the context: the key store, an empty index sized by `limits.max_watches`, and
+    /// the HELLO text `srad v<version> <hostname> supporting AXA protocols v1 to v2;
+    /// currently using v1`.
+    pub fn with_keys(config: Config, keys: Option<KeyStore>) -> Arc<Self> {
         let host = config
             .server
             .hostname
@@ -40,6 +51,7 @@ impl ServerContext {
         );
         Arc::new(ServerContext {
             index: ServerIndex::new(config.limits.max_watches),
+            keys,
             config,
             hello_text,
             next_id: AtomicU64::new(1),

@@ -187,7 +187,66 @@ async fn unix_socket_listener() {
 }
 
 #[tokio::test]
-async fn tls_listener_is_refused_until_wired() {
-    let cfg = Config::parse("[[listener]]\nkind = \"tls\"\naddress = \"127.0.0.1:0\"\n").unwrap();
-    assert!(Server::start(cfg).await.is_err());
+async fn apikey_login_over_tls() {
+    use sra_keys::{Account, KeyAlgorithm, KeyStore, SelfSigned};
+    let dir = tempfile::tempdir().unwrap();
+    let cert = SelfSigned::generate(&["127.0.0.1".to_string()], KeyAlgorithm::EcdsaP256).unwrap();
+    let (cert_path, key_path) = cert.write_files(dir.path()).unwrap();
+    let mut store = KeyStore::new();
+    let key = store
+        .add_user(Account::new("johndoe", "221".parse().unwrap()))
+        .unwrap();
+    let store_path = dir.path().join("keys.toml");
+    store.save(&store_path).unwrap();
+    let cfg = Config::parse(&format!(
+        "[server]\nkey_store = {:?}\n[tls]\ncert = {:?}\nkey = {:?}\n\
+         [[listener]]\nkind = \"tls\"\naddress = \"127.0.0.1:0\"\n\
+         [[channel]]\nnumber = 221\nsource = {{ kind = \"generator\", generator = \"newdomain\", rate = 100, seed = 1 }}\n",
+        store_path, cert_path, key_path
+    ))
+    .unwrap();
+    let server = Server::start(cfg).await.unwrap();
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.cert_der.clone()).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let client = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(client));
+    let tcp = tokio::net::TcpStream::connect(server.tcp_addrs[0])
+        .await
+        .unwrap();
+    let name = rustls::pki_types::ServerName::IpAddress(
+        "127.0.0.1".parse::<std::net::IpAddr>().unwrap().into(),
+    );
+    let tls = connector.connect(name, tcp).await.unwrap();
+    let mut c = Client::new(tls);
+    let m = login(&mut c, key.as_str()).await;
+    assert_eq!(result(&m), (true, Op::User as u8, "johndoe authorized"));
+    c.send(1, watch("ch=221")).await;
+    assert!(result(&c.reply().await.1).0);
+    c.send(0, Message::Channel(ChannelOnOff { ch: 221, on: true }))
+        .await;
+    assert!(result(&c.reply().await.1).0);
+    loop {
+        let f = c.recv().await.unwrap();
+        if let Message::Whit(Whit::Nmsg(w)) = f.message().unwrap() {
+            assert_eq!((f.tag(), w.ch, w.vid, w.msgtype), (1, 221, 2, 5));
+            break;
+        }
+    }
+    // A wrong key over TLS: ERROR USER invalid..., then the server closes.
+    let tcp = tokio::net::TcpStream::connect(server.tcp_addrs[0])
+        .await
+        .unwrap();
+    let name = rustls::pki_types::ServerName::IpAddress(
+        "127.0.0.1".parse::<std::net::IpAddr>().unwrap().into(),
+    );
+    let mut bad = Client::new(connector.connect(name, tcp).await.unwrap());
+    let m = login(&mut bad, "not-a-key").await;
+    let (ok, _, text) = result(&m);
+    assert!(!ok && text == "invalid API key", "{text}");
 }

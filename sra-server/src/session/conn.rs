@@ -45,12 +45,18 @@ fn encode(tag: u16, m: &Message, pvers: u8) -> Option<Bytes> {
 }
 
 /// Serves one accepted connection (after any TLS handshake) until either side closes.
-pub async fn serve<S>(ctx: Arc<ServerContext>, stream: S, logins: Vec<LoginKind>, peer: String)
-where
+/// `peer_ip` is the client's address (`None` on UNIX sockets); `peer` names it in logs.
+pub async fn serve<S>(
+    ctx: Arc<ServerContext>,
+    stream: S,
+    logins: Vec<LoginKind>,
+    peer_ip: Option<std::net::IpAddr>,
+    peer: String,
+) where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
     let (rd, wr) = tokio::io::split(stream);
-    let mut core = SessionCore::new(ctx.clone(), logins, unix_now());
+    let mut core = SessionCore::new(ctx.clone(), logins, peer_ip, unix_now());
     let sub = core.subscriber().clone();
     let pvers = Arc::new(AtomicU8::new(core.pvers()));
     let keepalive = Duration::from_secs(ctx.config.limits.keepalive_secs.max(1));

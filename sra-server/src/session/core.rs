@@ -23,7 +23,9 @@
 //! 8. JOIN is refused (`JOIN is not supported`); NOP-only sessions stay unauthenticated and
 //!    are closed at the login deadline.
 
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use axa_proto::opt::{RateLimit, RlimitValue, SAMPLE_REQ, TRACE_REQ};
 use axa_proto::{ChannelOnOff, Clist, Frame, Hello, Message, Missed, Op, Opt, ResultMsg, Wlist};
@@ -57,6 +59,7 @@ struct Account {
 pub struct SessionCore {
     ctx: Arc<ServerContext>,
     logins: Vec<LoginKind>,
+    peer: Option<IpAddr>,
     account: Option<Account>,
     id: Option<SessionId>,
     sub: Arc<Subscriber>,
@@ -75,14 +78,21 @@ fn err(op: Op, text: impl Into<String>) -> Message {
 }
 
 impl SessionCore {
-    /// A new, unauthenticated session accepting `logins`, at UNIX time `now`.
-    pub fn new(ctx: Arc<ServerContext>, logins: Vec<LoginKind>, now: u64) -> Self {
+    /// A new, unauthenticated session accepting `logins` from `peer` (`None` for UNIX
+    /// sockets), at UNIX time `now`.
+    pub fn new(
+        ctx: Arc<ServerContext>,
+        logins: Vec<LoginKind>,
+        peer: Option<IpAddr>,
+        now: u64,
+    ) -> Self {
         let lim = &ctx.config.limits;
         let sub = Arc::new(Subscriber::new(lim.outbox_hits, lim.rate_limit.value()));
         let reporter = MissedReporter::new(Some(lim.report_secs), now);
         SessionCore {
             ctx,
             logins,
+            peer,
             account: None,
             id: None,
             sub,
@@ -169,35 +179,63 @@ impl SessionCore {
             out.push((tag, err(Op::User, "already authenticated")));
             return Next::Continue;
         }
-        let user = self
-            .logins
-            .contains(&LoginKind::User)
-            .then(|| self.ctx.config.user(name))
-            .flatten();
-        let Some(user) = user else {
-            // API-key logins need the key store (sra-keys), not wired in yet.
-            tracing::info!(user = %name.escape_debug(), "login refused");
-            out.push((
-                tag,
-                err(Op::User, format!("invalid user {}", name.escape_debug())),
-            ));
-            return Next::Close;
+        let (name, entitled) = match self.authenticate(name) {
+            Ok(found) => found,
+            Err(why) => {
+                tracing::info!(peer = ?self.peer, "login refused: {why}");
+                out.push((tag, err(Op::User, why)));
+                return Next::Close;
+            }
         };
-        let mut channels: Vec<u16> = user
-            .channels
-            .iter()
-            .copied()
+        let mut channels: Vec<u16> = entitled
+            .into_iter()
             .filter(|c| self.ctx.config.channel(*c).is_some())
             .collect();
         channels.sort_unstable();
         channels.dedup();
-        let name = user.name.clone();
         let sub = self.sub.clone();
         self.id = Some(self.ctx.index.update(|m| m.add_session(sub)));
         tracing::info!(user = %name, "authorized");
         out.push((tag, ok(Op::User, format!("{name} authorized"))));
         self.account = Some(Account { name, channels });
         Next::Continue
+    }
+
+    /// Finds the account for a USER value: a `[[user]]` of the configuration or a
+    /// `[[plain_user]]` of the key store when the listener takes `user` logins, then an API
+    /// key of the key store when it takes `apikey` logins. Failure texts start with
+    /// "invalid" (spec §9.1) and never repeat a presented API key.
+    fn authenticate(&self, value: &str) -> Result<(String, Vec<u16>), String> {
+        let now = SystemTime::now();
+        let mut refusal = None;
+        if self.logins.contains(&LoginKind::User) {
+            if let Some(u) = self.ctx.config.user(value) {
+                return Ok((u.name.clone(), u.channels.clone()));
+            }
+            if let Some(keys) = &self.ctx.keys {
+                match keys.lookup_plain(value, self.peer, now) {
+                    Ok(a) => return Ok((a.name.clone(), a.channels.iter().collect())),
+                    Err(sra_keys::Refusal::UnknownUser { .. }) => {}
+                    Err(r) => refusal = Some(format!("invalid login: {r}")),
+                }
+            }
+        }
+        if self.logins.contains(&LoginKind::Apikey) {
+            if let Some(keys) = &self.ctx.keys {
+                match keys.lookup_key(value, self.peer, now) {
+                    Ok(a) => return Ok((a.name.clone(), a.channels.iter().collect())),
+                    Err(sra_keys::Refusal::UnknownKey) => {}
+                    Err(r) => refusal = Some(format!("invalid login: {r}")),
+                }
+            }
+        }
+        Err(refusal.unwrap_or_else(|| {
+            if self.logins == [LoginKind::Apikey] {
+                "invalid API key".to_string()
+            } else {
+                format!("invalid user {}", value.escape_debug())
+            }
+        }))
     }
 
     fn entitled(&self, ch: u16) -> Result<(), String> {

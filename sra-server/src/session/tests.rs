@@ -42,7 +42,7 @@ fn watch(t: &str) -> Message {
 }
 
 fn login(ctx: &Arc<ServerContext>) -> SessionCore {
-    let mut s = SessionCore::new(ctx.clone(), vec![LoginKind::User], 1_700_000_000);
+    let mut s = SessionCore::new(ctx.clone(), vec![LoginKind::User], None, 1_700_000_000);
     let (n, out) = send(&mut s, 0, user("valid-user"));
     assert_eq!(n, Next::Continue);
     assert_eq!(
@@ -55,13 +55,13 @@ fn login(ctx: &Arc<ServerContext>) -> SessionCore {
 #[test]
 fn hello_then_user_ok_or_invalid() {
     let c = ctx();
-    let s = SessionCore::new(c.clone(), vec![LoginKind::User], 0);
+    let s = SessionCore::new(c.clone(), vec![LoginKind::User], None, 0);
     let Message::Hello(h) = s.hello() else {
         panic!()
     };
     assert!(h.text.starts_with("srad v"), "{}", h.text);
     assert_eq!((h.pvers_min, h.pvers_max), (1, 2));
-    let mut bad = SessionCore::new(c.clone(), vec![LoginKind::User], 0);
+    let mut bad = SessionCore::new(c.clone(), vec![LoginKind::User], None, 0);
     let (n, out) = send(&mut bad, 0, user("inexistent-user"));
     assert_eq!(n, Next::Close);
     let (okk, op, t) = text(&out[0].1);
@@ -70,13 +70,13 @@ fn hello_then_user_ok_or_invalid() {
         "{t}"
     );
     // A listener without `user` logins refuses names.
-    let mut tls = SessionCore::new(c, vec![LoginKind::Apikey], 0);
+    let mut tls = SessionCore::new(c, vec![LoginKind::Apikey], None, 0);
     assert_eq!(send(&mut tls, 0, user("valid-user")).0, Next::Close);
 }
 
 #[test]
 fn requests_before_login_are_refused() {
-    let mut s = SessionCore::new(ctx(), vec![LoginKind::User], 0);
+    let mut s = SessionCore::new(ctx(), vec![LoginKind::User], None, 0);
     assert!(send(&mut s, 0, Message::Nop).1.is_empty());
     let (n, out) = send(&mut s, 1, watch("ch=221"));
     assert_eq!(n, Next::Continue);
@@ -212,4 +212,43 @@ fn missed_reports_after_loss() {
     };
     assert_eq!((m.rlimit, m.filtered, m.last_report), (3, 3, 1_700_000_000));
     assert!(s.poll_missed(1_700_000_105).is_none());
+}
+
+#[test]
+fn key_store_logins() {
+    use sra_keys::{Account, KeyStore};
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/axa-test-suite.toml");
+    let mut store = KeyStore::new();
+    let key = store
+        .add_user(Account::new("johndoe", "221,500".parse().unwrap()))
+        .unwrap();
+    store
+        .add_plain_user(Account::new("plain", "221".parse().unwrap()))
+        .unwrap();
+    let c = ServerContext::with_keys(Config::load(&p).unwrap(), Some(store));
+    // An API key on an apikey listener: the reply names the account, not the key.
+    let mut s = SessionCore::new(c.clone(), vec![LoginKind::Apikey], None, 0);
+    let (_, out) = send(&mut s, 0, user(key.as_str()));
+    assert_eq!(text(&out[0].1).2, "johndoe authorized");
+    let (_, out) = send(&mut s, 0, Message::Cget);
+    assert!(
+        matches!(&out[0].1, Message::Clist(l) if l.ch == 221),
+        "unconfigured 500 not listed"
+    );
+    assert_eq!(text(&out[1].1).2, "1 channels");
+    // A wrong key: "invalid ...", without echoing it.
+    let mut s = SessionCore::new(c.clone(), vec![LoginKind::Apikey], None, 0);
+    let (n, out) = send(&mut s, 0, user("00000000-0000-0000-0000-000000000000"));
+    assert_eq!(
+        (n, text(&out[0].1).2),
+        (Next::Close, "invalid API key".to_string())
+    );
+    // Plain users of the store on a user listener; API keys are not accepted there.
+    let mut s = SessionCore::new(c.clone(), vec![LoginKind::User], None, 0);
+    assert_eq!(
+        text(&send(&mut s, 0, user("plain")).1[0].1).2,
+        "plain authorized"
+    );
+    let mut s = SessionCore::new(c, vec![LoginKind::User], None, 0);
+    assert_eq!(send(&mut s, 0, user(key.as_str())).0, Next::Close);
 }
