@@ -277,7 +277,8 @@ fn edns_option(out: &mut String, code: u16, data: &[u8]) -> Result<(), ()> {
         }
         _ => {
             for &b in data {
-                let _ = write!(out, "{b:02x} ");
+                super::text::hex2(out, b);
+                out.push(' ');
             }
             out.push_str("(\"");
             printable(out, data);
@@ -349,7 +350,8 @@ pub fn rdata_text(out: &mut String, rdata: &[u8], rrtype: u16, rrclass: u16) {
     let Some((in_only, layout)) = descr(rrtype) else {
         let _ = write!(out, "\\# {} ", rdata.len());
         for b in rdata {
-            let _ = write!(out, "{b:02x} ");
+            super::text::hex2(out, *b);
+            out.push(' ');
         }
         return;
     };
@@ -446,22 +448,26 @@ fn fields(out: &mut String, rdata: &[u8], layout: &[Rdf]) -> Result<(), Fail> {
                 s = &s[1 + l..];
             }
             Int8 => {
-                let _ = write!(out, "{} ", s[0]);
+                super::text::uint(out, u64::from(s[0]));
+                out.push(' ');
                 s = &s[1..];
             }
             Int16 => {
                 let b = s.get(..2).ok_or(Fail::Plain)?;
-                let _ = write!(out, "{} ", u16::from_be_bytes([b[0], b[1]]));
+                super::text::uint(out, u64::from(u16::from_be_bytes([b[0], b[1]])));
+                out.push(' ');
                 s = &s[2..];
             }
             Int32 => {
                 let b = s.get(..4).ok_or(Fail::Plain)?;
-                let _ = write!(out, "{} ", u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+                super::text::uint(out, u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]])));
+                out.push(' ');
                 s = &s[4..];
             }
             Ipv4 => {
                 let b = s.get(..4).ok_or(Fail::Plain)?;
-                let _ = write!(out, "{}.{}.{}.{} ", b[0], b[1], b[2], b[3]);
+                super::text::ipv4(out, &[b[0], b[1], b[2], b[3]]);
+                out.push(' ');
                 s = &s[4..];
             }
             Ipv6 => {

@@ -320,7 +320,7 @@ pub(crate) fn value(
             match table.iter().find(|e| e.0 == n) {
                 Some(e) => quoted(out, e.1),
                 None => {
-                    let _ = write!(out, "{n}");
+                    text::uint(out, u64::from(n));
                 }
             }
         }
@@ -328,22 +328,22 @@ pub(crate) fn value(
         FieldType::String | FieldType::MlString => text::text(out, v.bytes()),
         FieldType::Ip => text::ip(out, v.bytes()),
         FieldType::U16 => {
-            let _ = write!(out, "{n16}");
+            text::uint(out, u64::from(n16));
         }
         FieldType::U32 => {
-            let _ = write!(out, "{}", v.int() as u32);
+            text::uint(out, u64::from(v.int() as u32));
         }
         FieldType::U64 => {
-            let _ = write!(out, "{}", v.int());
+            text::uint(out, v.int());
         }
         FieldType::I16 => {
-            let _ = write!(out, "{}", i64::from(n16 as i16) as u64);
+            text::uint(out, i64::from(n16 as i16) as u64);
         }
         FieldType::I32 => {
-            let _ = write!(out, "{}", i64::from(v.int() as u32 as i32) as u64);
+            text::uint(out, i64::from(v.int() as u32 as i32) as u64);
         }
         FieldType::I64 => {
-            let _ = write!(out, "{}", v.int());
+            text::uint(out, v.int());
         }
         FieldType::Double => {
             let d = match v {

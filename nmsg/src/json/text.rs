@@ -148,9 +148,38 @@ pub(crate) fn double(out: &mut String, v: f64) -> Option<()> {
     Some(())
 }
 
+/// Appends `v` in decimal, without the formatting machinery.
+pub(crate) fn uint(out: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &c in &buf[i..] {
+        out.push(char::from(c));
+    }
+}
+
+/// Appends `b` as two lower-case hex digits.
+pub(crate) fn hex2(out: &mut String, b: u8) {
+    const H: &[u8; 16] = b"0123456789abcdef";
+    out.push(char::from(H[usize::from(b >> 4)]));
+    out.push(char::from(H[usize::from(b & 0xf)]));
+}
+
 /// Appends an IPv4 address in dotted decimal.
 pub(crate) fn ipv4(out: &mut String, b: &[u8; 4]) {
-    let _ = write!(out, "{}.{}.{}.{}", b[0], b[1], b[2], b[3]);
+    for (i, &x) in b.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        uint(out, u64::from(x));
+    }
 }
 
 /// Appends an IPv6 address as libnmsg's `fast_inet6_ntop` writes it (`nmsg-format.md` §5.1).
