@@ -69,7 +69,11 @@ fn wanted(snap: &Snapshot<SessionHandle>, obs: &Observation<'_>) -> bool {
         snap.session(s)
             .is_some_and(|sub| sub.channels.is_on(obs.channel))
     };
-    if snap.channel_watches(obs.channel).iter().any(|e| on(e.session)) {
+    if snap
+        .channel_watches(obs.channel)
+        .iter()
+        .any(|e| on(e.session))
+    {
         return true;
     }
     if obs.undecodable && snap.error_watches().iter().any(|e| on(e.session)) {
@@ -206,13 +210,8 @@ impl Ingest {
             return Outcome::default();
         }
         let body = hit_body(p);
-        self.dispatcher.dispatch(
-            &Observation {
-                body: &body,
-                ..obs
-            },
-            now_sec,
-        )
+        self.dispatcher
+            .dispatch(&Observation { body: &body, ..obs }, now_sec)
     }
 
     /// Matches one IP datagram (not counted in the stats' `packets`). A datagram that does

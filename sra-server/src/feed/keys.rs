@@ -31,7 +31,10 @@ pub fn extract_payload(vid: u32, msgtype: u32, payload: &[u8], keys: &mut MatchK
 /// True when the payload does not decode (the check alone, for `errors` watches when no key
 /// is needed).
 pub fn undecodable(vid: u32, msgtype: u32, payload: &[u8]) -> bool {
-    matches!(fields::check(vid, msgtype, payload), Err(FieldError::Proto(_)))
+    matches!(
+        fields::check(vid, msgtype, payload),
+        Err(FieldError::Proto(_))
+    )
 }
 
 /// Replaces the contents of `keys` with the keys of the raw IP datagram `ip`: its source and
@@ -58,7 +61,10 @@ mod tests {
         extract_packet(&p, &mut s, &mut k);
         let ips: Vec<_> = k.ips().map(|k| k.bytes.to_vec()).collect();
         assert_eq!(ips, vec![vec![192, 0, 2, 1], vec![198, 51, 100, 7]]);
-        assert!(extract_payload(2, 1, b"\xff\xff", &mut k), "malformed protobuf");
+        assert!(
+            extract_payload(2, 1, b"\xff\xff", &mut k),
+            "malformed protobuf"
+        );
         assert!(k.is_empty());
         assert!(!extract_payload(99, 1, b"\x08\x01", &mut k), "unknown type");
         assert!(undecodable(2, 1, b"\x0a\x05ab"));

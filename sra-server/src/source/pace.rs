@@ -45,7 +45,9 @@ impl Pacer {
         let due_ns = u128::from(self.done) * 1_000_000_000 / u128::from(rate);
         let due = self
             .start
-            .checked_add(Duration::from_nanos(u64::try_from(due_ns).unwrap_or(u64::MAX)))
+            .checked_add(Duration::from_nanos(
+                u64::try_from(due_ns).unwrap_or(u64::MAX),
+            ))
             .unwrap_or(now);
         due.saturating_duration_since(now)
     }

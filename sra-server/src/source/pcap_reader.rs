@@ -230,7 +230,10 @@ mod tests {
         ));
         h[..4].copy_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
         h[20..24].copy_from_slice(&105u32.to_le_bytes());
-        assert!(matches!(PcapReader::new(&h[..]), Err(PcapError::LinkType(105))));
+        assert!(matches!(
+            PcapReader::new(&h[..]),
+            Err(PcapError::LinkType(105))
+        ));
         h[20..24].copy_from_slice(&101u32.to_le_bytes());
         let mut f = h.to_vec();
         f.extend_from_slice(&[0; 8]);

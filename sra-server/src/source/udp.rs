@@ -37,7 +37,8 @@ const SWEEP: Duration = Duration::from_secs(1);
 /// Binds one socket with nmsgtool's options.
 pub fn bind(addr: SocketAddr) -> Result<UdpSocket, SourceError> {
     let err = |source| SourceError::Bind { addr, source };
-    let s = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP)).map_err(err)?;
+    let s =
+        Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP)).map_err(err)?;
     s.set_reuse_address(true).map_err(err)?;
     #[cfg(unix)]
     s.set_reuse_port(true).map_err(err)?;
@@ -51,7 +52,11 @@ pub fn bind(addr: SocketAddr) -> Result<UdpSocket, SourceError> {
 }
 
 /// Binds every port of `ports` on `addr` now, then spawns one reading task per socket.
-pub fn spawn(addr: IpAddr, ports: PortRange, sink: Sink) -> Result<Vec<JoinHandle<()>>, SourceError> {
+pub fn spawn(
+    addr: IpAddr,
+    ports: PortRange,
+    sink: Sink,
+) -> Result<Vec<JoinHandle<()>>, SourceError> {
     let sockets = (ports.first..=ports.last)
         .map(|p| bind(SocketAddr::new(addr, p)))
         .collect::<Result<Vec<_>, _>>()?;
