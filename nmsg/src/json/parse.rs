@@ -15,7 +15,8 @@
 //! Stricter than libnmsg (choices): integers out of range or negative for unsigned fields,
 //! numeric enum values the enum does not define, and `"true"`/`"false"` strings are checked
 //! properly (libnmsg's comparison is inverted); a formatter-only field without a parser
-//! (SIE `response` text) is refused.
+//! (SIE `response` text) is refused. base:encode `payload` is read from the `b64` member of
+//! the object nmsgtool writes.
 
 use bytes::Bytes;
 use serde_json::Value as J;
@@ -190,6 +191,11 @@ fn int_of(msg: &Message, name: &str) -> Option<u16> {
 
 fn field_value(def: &FieldDef, v: &J, msg: &Message) -> Result<FieldValue, JsonError> {
     let e = || bad(def.name);
+    if def.format == Format::EncodePayload {
+        // Our own rendering, `{"val":…,"b64":"…"}`: the bytes are in `b64`.
+        let b64 = v.get("b64").and_then(J::as_str).ok_or_else(e)?;
+        return Ok(FieldValue::Bytes(Bytes::from(lenient_base64(b64))));
+    }
     if def.format != Format::None {
         let s = v.as_str().ok_or_else(e)?;
         let n: u64 = match def.format {
