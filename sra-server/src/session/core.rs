@@ -34,7 +34,7 @@ use crate::accounting::MissedReporter;
 use crate::config::LoginKind;
 use crate::context::ServerContext;
 use crate::index::{IndexError, SessionId, Tag, WatchPattern};
-use crate::limiter::RLIMIT_OFF;
+use crate::limiter::{RLIMIT_NA, RLIMIT_OFF};
 use crate::session::convert;
 use crate::subscriber::Subscriber;
 
@@ -52,6 +52,29 @@ struct Account {
     name: String,
     /// Entitled channels that are configured, ascending.
     channels: Vec<u16>,
+    /// The account's own watch limit (key store), below the server's.
+    max_watches: Option<usize>,
+    /// The highest rate limit the account may set (key store); also its default.
+    max_rate: Option<u64>,
+}
+
+/// What a successful USER yields.
+struct Login {
+    name: String,
+    channels: Vec<u16>,
+    max_watches: Option<usize>,
+    max_rate: Option<u64>,
+}
+
+impl Login {
+    fn of(a: &sra_keys::Account) -> Login {
+        Login {
+            name: a.name.clone(),
+            channels: a.channels.iter().collect(),
+            max_watches: a.max_watches.map(|n| n as usize),
+            max_rate: a.max_rate_limit,
+        }
+    }
 }
 
 /// One connection's protocol state.
@@ -179,7 +202,7 @@ impl SessionCore {
             out.push((tag, err(Op::User, "already authenticated")));
             return Next::Continue;
         }
-        let (name, entitled) = match self.authenticate(name) {
+        let login = match self.authenticate(name) {
             Ok(found) => found,
             Err(why) => {
                 tracing::info!(peer = ?self.peer, "login refused: {why}");
@@ -187,6 +210,17 @@ impl SessionCore {
                 return Next::Close;
             }
         };
+        let Login {
+            name,
+            channels: entitled,
+            max_watches,
+            max_rate,
+        } = login;
+        if let Some(m) = max_rate {
+            if self.sub.limiter.max() > m {
+                self.sub.limiter.set_max(m);
+            }
+        }
         let mut channels: Vec<u16> = entitled
             .into_iter()
             .filter(|c| self.ctx.config.channel(*c).is_some())
@@ -197,7 +231,12 @@ impl SessionCore {
         self.id = Some(self.ctx.index.update(|m| m.add_session(sub)));
         tracing::info!(user = %name, "authorized");
         out.push((tag, ok(Op::User, format!("{name} authorized"))));
-        self.account = Some(Account { name, channels });
+        self.account = Some(Account {
+            name,
+            channels,
+            max_watches,
+            max_rate,
+        });
         Next::Continue
     }
 
@@ -205,16 +244,21 @@ impl SessionCore {
     /// `[[plain_user]]` of the key store when the listener takes `user` logins, then an API
     /// key of the key store when it takes `apikey` logins. Failure texts start with
     /// "invalid" (spec §9.1) and never repeat a presented API key.
-    fn authenticate(&self, value: &str) -> Result<(String, Vec<u16>), String> {
+    fn authenticate(&self, value: &str) -> Result<Login, String> {
         let now = SystemTime::now();
         let mut refusal = None;
         if self.logins.contains(&LoginKind::User) {
             if let Some(u) = self.ctx.config.user(value) {
-                return Ok((u.name.clone(), u.channels.clone()));
+                return Ok(Login {
+                    name: u.name.clone(),
+                    channels: u.channels.clone(),
+                    max_watches: None,
+                    max_rate: None,
+                });
             }
             if let Some(keys) = &self.ctx.keys {
                 match keys.lookup_plain(value, self.peer, now) {
-                    Ok(a) => return Ok((a.name.clone(), a.channels.iter().collect())),
+                    Ok(a) => return Ok(Login::of(a)),
                     Err(sra_keys::Refusal::UnknownUser { .. }) => {}
                     Err(r) => refusal = Some(format!("invalid login: {r}")),
                 }
@@ -223,7 +267,7 @@ impl SessionCore {
         if self.logins.contains(&LoginKind::Apikey) {
             if let Some(keys) = &self.ctx.keys {
                 match keys.lookup_key(value, self.peer, now) {
-                    Ok(a) => return Ok((a.name.clone(), a.channels.iter().collect())),
+                    Ok(a) => return Ok(Login::of(a)),
                     Err(sra_keys::Refusal::UnknownKey) => {}
                     Err(r) => refusal = Some(format!("invalid login: {r}")),
                 }
@@ -259,7 +303,12 @@ impl SessionCore {
                     Ok(WatchPattern::Channel(ch)) if self.entitled(ch).is_err() => {
                         err(op, self.entitled(ch).err().unwrap_or_default())
                     }
-                    Ok(p) => match index.update(|ix| ix.add_watch(id, Tag(tag), p)) {
+                    Ok(p) => match index.update(|ix| {
+                        match self.account.as_ref().and_then(|a| a.max_watches) {
+                            Some(max) if ix.watch_count(id) >= max => Err(IndexError::TooMany(max)),
+                            _ => ix.add_watch(id, Tag(tag), p),
+                        }
+                    }) {
                         Ok(()) => ok(op, "started"),
                         Err(e) => err(op, e.to_string()),
                     },
@@ -389,7 +438,14 @@ impl SessionCore {
                 Message::Opt(Opt::Sndbuf(self.sndbuf))
             }
             Opt::RateLimit(r) => {
-                let max = self.sub.limiter.set_max(r.max_pkts_per_sec.raw());
+                // An account's max_rate_limit caps what it may ask for (OFF included).
+                let mut want = r.max_pkts_per_sec.raw();
+                if let Some(cap) = self.account.as_ref().and_then(|a| a.max_rate) {
+                    if want != RLIMIT_NA && want > cap {
+                        want = cap;
+                    }
+                }
+                let max = self.sub.limiter.set_max(want);
                 match r.report_secs {
                     RlimitValue::Na => {}
                     RlimitValue::Off => self.reporter.set_report_secs(None),

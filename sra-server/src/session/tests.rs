@@ -252,3 +252,31 @@ fn key_store_logins() {
     let mut s = SessionCore::new(c, vec![LoginKind::User], None, 0);
     assert_eq!(send(&mut s, 0, user(key.as_str())).0, Next::Close);
 }
+
+#[test]
+fn account_limits_from_the_key_store() {
+    use sra_keys::{Account, KeyStore};
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/axa-test-suite.toml");
+    let mut store = KeyStore::new();
+    let mut a = Account::new("limited", "221".parse().unwrap());
+    a.max_watches = Some(1);
+    a.max_rate_limit = Some(50);
+    let key = store.add_user(a).unwrap();
+    let c = ServerContext::with_keys(Config::load(&p).unwrap(), Some(store));
+    let mut s = SessionCore::new(c, vec![LoginKind::Apikey], None, 0);
+    assert!(text(&send(&mut s, 0, user(key.as_str())).1[0].1).0);
+    assert_eq!(
+        s.subscriber().limiter.max(),
+        50,
+        "default capped by the account"
+    );
+    assert!(text(&send(&mut s, 1, watch("ch=221")).1[0].1).0);
+    let (_, out) = send(&mut s, 2, watch("errors"));
+    assert_eq!(text(&out[0].1).2, "too many watches (at most 1)");
+    let r = RateLimit::request(RlimitValue::Off, RlimitValue::Na);
+    let (_, out) = send(&mut s, 1, Message::Opt(Opt::RateLimit(r)));
+    let Message::Opt(Opt::RateLimit(got)) = &out[0].1 else {
+        panic!()
+    };
+    assert_eq!(got.max_pkts_per_sec, RlimitValue::Value(50));
+}
