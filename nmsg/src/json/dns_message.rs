@@ -4,6 +4,7 @@
 //! Names are decompressed with [`crate::dns::read_name`]: bounded (255 bytes, a hop limit) and
 //! loop-safe (pointers must point strictly backwards). Work is bounded by the message length.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::names::{class_name, opcode_name, rcode_name, rrtype_name};
@@ -55,13 +56,28 @@ pub(crate) struct Parsed {
     pub sets: [Vec<Rrset>; 4],
 }
 
+/// Sections with up to this many RRsets are grouped by a backwards scan (wdns's own method).
+const SCAN_LIMIT: usize = 32;
+
+fn key(name: &NameBuf, rrtype: u16, rrclass: u16) -> (Vec<u8>, u16, u16) {
+    (name.as_wire().to_ascii_lowercase(), rrtype, rrclass)
+}
+
 fn names_equal(a: &NameBuf, b: &NameBuf) -> bool {
     a.as_wire().eq_ignore_ascii_case(b.as_wire())
 }
 
 /// Parses `msg` like `wdns_parse_message`; `None` when wdns would fail.
+///
+/// Bounds: a message longer than 65535 bytes (more than any DNS transport carries) is refused,
+/// so at most ~13k records are held; RRset grouping switches from a backwards scan to a hash
+/// index once a section has more than [`SCAN_LIMIT`] RRsets, keeping it linear.
 pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
+    if msg.len() > usize::from(u16::MAX) {
+        return None;
+    }
     let h = msg.get(..12)?;
+    let mut index: HashMap<(Vec<u8>, u16, u16), usize> = HashMap::new();
     let w = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
     let mut m = Parsed {
         id: w(0),
@@ -74,6 +90,7 @@ pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
     let counts = [w(4), w(6), w(8), w(10)];
     let mut p = 12;
     for (sec, &count) in counts.iter().enumerate() {
+        index.clear();
         for _ in 0..count {
             if p == msg.len() {
                 return Some(m);
@@ -122,15 +139,33 @@ pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
             });
             let rr = &rrs[idx];
             if !is_question {
-                if let Some(rs) = sets.iter_mut().rev().find(|rs| {
-                    let f = &rrs[rs.members[0]];
-                    f.rrtype == rr.rrtype
-                        && f.rrclass == rr.rrclass
-                        && names_equal(&f.name, &rr.name)
-                }) {
+                // The most recent RRset with the same name (case-insensitive), type and class.
+                let found = if sets.len() <= SCAN_LIMIT {
+                    sets.iter().rposition(|rs| {
+                        let f = &rrs[rs.members[0]];
+                        f.rrtype == rr.rrtype
+                            && f.rrclass == rr.rrclass
+                            && names_equal(&f.name, &rr.name)
+                    })
+                } else {
+                    if index.len() < sets.len() {
+                        // Build the index of the sets created so far (latest wins).
+                        index.clear();
+                        for (i, rs) in sets.iter().enumerate() {
+                            let f = &rrs[rs.members[0]];
+                            index.insert(key(&f.name, f.rrtype, f.rrclass), i);
+                        }
+                    }
+                    index.get(&key(&rr.name, rr.rrtype, rr.rrclass)).copied()
+                };
+                if let Some(i) = found {
+                    let rs = &mut sets[i];
                     rs.members.push(idx);
                     rs.ttl = rs.ttl.min(ttl);
                     continue;
+                }
+                if sets.len() >= SCAN_LIMIT {
+                    index.insert(key(&rr.name, rr.rrtype, rr.rrclass), sets.len());
                 }
             }
             sets.push(Rrset {
@@ -341,5 +376,48 @@ mod tests {
         s.clear();
         message_json(&mut s, &l);
         assert_eq!(s, "null");
+    }
+
+    #[test]
+    fn many_rrsets_group_like_a_scan() {
+        // 300 answer records over 100 distinct names (3 each, interleaved, varying case):
+        // the hashed grouping must give what the backwards scan gives.
+        let mut m = vec![0, 1, 0x81, 0x80, 0, 0];
+        m.extend_from_slice(&300u16.to_be_bytes());
+        m.extend_from_slice(&[0, 0, 0, 0]);
+        for round in 0..3u8 {
+            for i in 0..100u8 {
+                let c = if round == 1 { b'N' } else { b'n' };
+                m.extend_from_slice(&[
+                    3,
+                    c,
+                    b'0' + i / 10,
+                    b'0' + i % 10,
+                    0,
+                    0,
+                    1,
+                    0,
+                    1,
+                    0,
+                    0,
+                    0,
+                    10 + round,
+                    0,
+                    4,
+                    10,
+                    0,
+                    round,
+                    i,
+                ]);
+            }
+        }
+        let p = parse(&m).unwrap();
+        assert_eq!(p.rrs[1].len(), 300);
+        assert_eq!(p.sets[1].len(), 100);
+        for (i, set) in p.sets[1].iter().enumerate() {
+            assert_eq!(set.members, vec![i, i + 100, i + 200]);
+            assert_eq!(set.ttl, 10);
+        }
+        assert!(parse(&vec![0u8; 70_000]).is_none());
     }
 }
