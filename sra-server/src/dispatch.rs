@@ -329,4 +329,40 @@ mod tests {
         assert!(t.rlimit > 0 && t.dropped > 0, "{t:?}");
         assert_eq!(t.sent as usize, sent);
     }
+
+    #[test]
+    fn a_slow_session_only_fills_its_own_outbox() {
+        let idx = ServerIndex::new(10);
+        let slow = Arc::new(Subscriber::new(8, RLIMIT_OFF));
+        let fast = Arc::new(Subscriber::new(8, RLIMIT_OFF));
+        for s in [&slow, &fast] {
+            let id = idx.update(|m| m.add_session((*s).clone()));
+            idx.update(|m| m.add_watch(id, Tag(1), WatchPattern::Channel(204)))
+                .unwrap();
+            s.channels.set(204, true);
+        }
+        let keys = MatchKeys::default();
+        let body = Bytes::from_static(b"x");
+        let obs = Observation {
+            channel: 204,
+            meta: META,
+            keys: &keys,
+            undecodable: false,
+            body: &body,
+        };
+        let mut d = Dispatcher::new(&idx);
+        let mut fast_got = 0;
+        for _ in 0..1000 {
+            // Never waits: each call returns after offering to both sessions.
+            assert_eq!(d.dispatch(&obs, 0).considered, 2);
+            fast_got += drain(&fast).len();
+        }
+        assert_eq!(fast_got, 1000, "the reading session got every hit");
+        let t = slow.counters.totals();
+        assert_eq!(
+            (t.filtered, t.dropped, slow.outbox.queued()),
+            (1000, 992, 8)
+        );
+        assert!(t.balanced(8));
+    }
 }
