@@ -1,10 +1,22 @@
 //! nmsgtool-compatible JSON (`nmsg-format.md` §5): output byte-identical to `nmsgtool -J`, and
 //! input as `nmsgtool -j` reads it.
 //!
-//! - [`write_payload`] appends one JSON line (no newline) for a [`Payload`] straight into a
+//! - [`write_payload`] appends one JSON line (no newline) for a [`Payload`](crate::Payload) straight into a
 //!   `String`: no intermediate value tree, one pass over the protobuf fields.
-//! - [`parse_payload`] reads one such line back into a [`Payload`] whose inner message is
-//!   encoded as protobuf-c would encode it.
+//! - [`parse_payload`] reads one such line back into a [`Payload`](crate::Payload) whose inner message is
+//!   encoded as protobuf-c would encode it (see the `parse` rules below).
+//! - [`names`] holds the wdns DNS mnemonics, [`rdata`] the wdns rdata presentation text.
+//!
+//! # Reading (`nmsgtool -j`)
+//!
+//! Keys other than the schema's protobuf fields are ignored (virtual fields included, so
+//! `-J` output reads back). Bytes are base64 decoded leniently like libb64 (characters outside
+//! the alphabet are skipped: packet.json's `"testing 123"` gives 7 bytes). Text fields get a
+//! terminating NUL appended, as libnmsg stores them. Formatted fields are read from their text
+//! (names, classes, types, rcodes, `UDP`, rdata text for the common rrtypes, SIE times, hex
+//! sensor ids). Stricter than libnmsg (choices): out-of-range or negative integers, enum
+//! numbers the enum does not define, and a formatter-only field without a parser (SIE
+//! `response` text) are refused.
 //!
 //! # Choices where libnmsg gives no usable answer (`nmsg-format.md` §10.9)
 //!
@@ -16,8 +28,11 @@
 //!   surrogates / code points above U+10FFFF that its UTF-8 repair lets through) cannot be
 //!   stored in a `String`; they become U+FFFD.
 //! - An encode payload of type TEXT/YAML/XML that is empty (nmsgtool crashes) renders as
-//!   `{"val":"","b64":""}`; a dnsqr whose only query packet is empty renders `"query":null,
-//!   "query_json":null`.
+//!   `{"val":"","b64":""}`; a dnsqr whose only query packet is empty (or does not parse as an
+//!   IP/UDP datagram) renders without `query` and `query_json`.
+//! - DNS messages (the `*_json` fields, SIE `response` text) longer than 65535 bytes render as
+//!   unparsable (`null`, `"<PARSE ERROR>"`): no DNS transport carries more, and it bounds the
+//!   work.
 //! - `operator` and `group` print as numbers (no alias files are read).
 
 mod dns_message;

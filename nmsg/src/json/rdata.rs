@@ -2,7 +2,7 @@
 //! (`nmsg-format.md` §5.2 "rdata"), and the wdns rdata checks of `wdns_parse_message`.
 //!
 //! IPv6 addresses print as glibc `inet_ntop` does (the same text as libnmsg's IP fields,
-//! [`super::text::ipv6`]: `::1.2.3.4` stays dotted).
+//! `fast_inet6_ntop`: `::1.2.3.4` stays dotted).
 //!
 //! Quirks kept: an rrtype wdns does not describe prints in the generic form `\# LEN xx xx `
 //! (with a trailing space); a described rrtype whose class does not match (A in class CH)
