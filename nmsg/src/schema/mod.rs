@@ -5,7 +5,7 @@
 //!   field by its "idx", the position in the module's field array that AXA sends as
 //!   `field_idx` in watch hits (virtual fields included).
 //! - [`Message`] decodes a payload's bytes against its schema (zero-copy: byte fields are
-//!   [`Bytes`] slices of the input) and [`Message::encode`] writes them back as protobuf-c
+//!   [`Bytes`](bytes::Bytes) slices of the input) and [`Message::encode`] writes them back as protobuf-c
 //!   does: fields in ascending number order, repeated fields unpacked (the NMSG .proto files
 //!   declare nothing `packed`), unknown fields kept and written last. A payload that protobuf-c
 //!   wrote round-trips byte for byte.
