@@ -160,8 +160,9 @@ impl Ctx<'_> {
         tokio::pin!(fut);
         let mut open = true;
         loop {
+            // Events first, so what arrived before the reply is shown before it.
             tokio::select! {
-                r = &mut fut => return r,
+                biased;
                 ev = events.next(), if open => match ev {
                     Some(ev) => {
                         // Errors before GO fail the awaited request instead.
@@ -169,6 +170,7 @@ impl Ctx<'_> {
                     }
                     None => open = false,
                 },
+                r = &mut fut => return r,
             }
         }
     }

@@ -24,6 +24,7 @@ pub fn init(debug: u8) {
     let _ = tracing_subscriber::fmt()
         .with_max_level(level(debug))
         .without_time()
+        .with_ansi(false)
         .with_target(false)
         .with_level(false)
         .with_writer(writer)
