@@ -1,8 +1,9 @@
 //! What every session shares: the configuration, the key store, the watch index and the
 //! HELLO text.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use sra_keys::KeyStore;
 
@@ -21,6 +22,8 @@ pub struct ServerContext {
     /// The HELLO text (contains `srad`, spec §11).
     pub hello_text: String,
     next_id: AtomicU64,
+    /// Open sessions per account name (for `max_sessions`).
+    sessions: Mutex<HashMap<String, u32>>,
 }
 
 impl ServerContext {
@@ -55,7 +58,37 @@ impl ServerContext {
             config,
             hello_text,
             next_id: AtomicU64::new(1),
+            sessions: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Counts a new session of account `name`, unless it already has `max` open (then
+    /// false). Pair every `true` with [`ServerContext::end_session`].
+    pub fn begin_session(&self, name: &str, max: Option<u32>) -> bool {
+        let mut m = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let n = m.entry(name.to_string()).or_insert(0);
+        if max.is_some_and(|max| *n >= max) {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    /// Forgets one session of account `name`.
+    pub fn end_session(&self, name: &str) {
+        let mut m = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = m.get_mut(name) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(name);
+            }
+        }
+    }
+
+    /// The number of open sessions of account `name`.
+    pub fn open_sessions(&self, name: &str) -> u32 {
+        let m = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        m.get(name).copied().unwrap_or(0)
     }
 
     /// A fresh client id for HELLO.

@@ -22,6 +22,10 @@
 //! 6. HELLO goes out with pvers 1; after a client HELLO offering v2, replies use pvers 2.
 //! 8. JOIN is refused (`JOIN is not supported`); NOP-only sessions stay unauthenticated and
 //!    are closed at the login deadline.
+//!
+//! Key-store account limits apply: `max_watches` per session, `max_rate_limit` caps
+//! RLIMIT (and the default), `max_sessions` refuses a further USER with
+//! `invalid login: NAME already has its maximum of sessions`.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -64,6 +68,7 @@ struct Login {
     channels: Vec<u16>,
     max_watches: Option<usize>,
     max_rate: Option<u64>,
+    max_sessions: Option<u32>,
 }
 
 impl Login {
@@ -73,6 +78,7 @@ impl Login {
             channels: a.channels.iter().collect(),
             max_watches: a.max_watches.map(|n| n as usize),
             max_rate: a.max_rate_limit,
+            max_sessions: a.max_sessions,
         }
     }
 }
@@ -215,7 +221,14 @@ impl SessionCore {
             channels: entitled,
             max_watches,
             max_rate,
+            max_sessions,
         } = login;
+        if !self.ctx.begin_session(&name, max_sessions) {
+            tracing::info!(user = %name, "login refused: too many sessions");
+            let text = format!("invalid login: {name} already has its maximum of sessions");
+            out.push((tag, err(Op::User, text)));
+            return Next::Close;
+        }
         if let Some(m) = max_rate {
             if self.sub.limiter.max() > m {
                 self.sub.limiter.set_max(m);
@@ -254,6 +267,7 @@ impl SessionCore {
                     channels: u.channels.clone(),
                     max_watches: None,
                     max_rate: None,
+                    max_sessions: None,
                 });
             }
             if let Some(keys) = &self.ctx.keys {
@@ -475,6 +489,9 @@ impl Drop for SessionCore {
     fn drop(&mut self) {
         if let Some(id) = self.id.take() {
             self.ctx.index.update(|m| m.remove_session(id));
+        }
+        if let Some(a) = &self.account {
+            self.ctx.end_session(&a.name);
         }
         self.sub.outbox.close();
     }

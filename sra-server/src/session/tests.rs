@@ -261,9 +261,10 @@ fn account_limits_from_the_key_store() {
     let mut a = Account::new("limited", "221".parse().unwrap());
     a.max_watches = Some(1);
     a.max_rate_limit = Some(50);
+    a.max_sessions = Some(1);
     let key = store.add_user(a).unwrap();
     let c = ServerContext::with_keys(Config::load(&p).unwrap(), Some(store));
-    let mut s = SessionCore::new(c, vec![LoginKind::Apikey], None, 0);
+    let mut s = SessionCore::new(c.clone(), vec![LoginKind::Apikey], None, 0);
     assert!(text(&send(&mut s, 0, user(key.as_str())).1[0].1).0);
     assert_eq!(
         s.subscriber().limiter.max(),
