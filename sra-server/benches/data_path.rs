@@ -138,10 +138,11 @@ fn bench_data_path(cr: &mut Criterion) {
         .sum();
     eprintln!(
         "setup: {SESSIONS} sessions x {WATCHES} watches; {OBSERVATIONS} observations, {:.2} keys \
-         and {:.4} hits per observation; sizeof Subscriber = {} B, Hit = {} B",
+         and {:.4} hits per observation; sizeof Subscriber = {} B, SessionCore = {} B, Hit = {} B",
         keys as f64 / OBSERVATIONS as f64,
         hits as f64 / OBSERVATIONS as f64,
         std::mem::size_of::<Subscriber>(),
+        std::mem::size_of::<sra_server::session::SessionCore>(),
         std::mem::size_of::<sra_server::Hit>(),
     );
 

@@ -118,7 +118,8 @@ async fn write_loop<W: AsyncWrite + Unpin>(
 ) {
     let outbox: &Outbox = &sub.outbox;
     let (mut control, mut data): (Vec<Bytes>, Vec<Hit>) = (Vec::new(), Vec::new());
-    let mut buf = BytesMut::with_capacity(64 * 1024);
+    // Grows with the first batches; an idle session holds no write buffer.
+    let mut buf = BytesMut::new();
     let mut hdr = [0u8; MAX_HIT_HEADER];
     loop {
         match tokio::time::timeout(keepalive, outbox.next_batch(&mut control, &mut data, BATCH))
