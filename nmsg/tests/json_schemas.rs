@@ -370,5 +370,8 @@ fn dedupe_response_text() {
         "{\"rdata\":[],\"response\":\";; ->>HEADER<<- opcode: QUERY, rcode: NOERROR, id: 5\\n;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0\\n\\n;; QUESTION SECTION:\\n;a. IN A\\n\\n;; ANSWER SECTION:\\n\\n;; AUTHORITY SECTION:\\n\\n;; ADDITIONAL SECTION:\\n\"}"
     );
     let p = payload(2, 1, &[("response", b(b"\x00"))]);
-    assert_eq!(message(&p).unwrap(), "{\"rdata\":[],\"response\":\"<PARSE ERROR>\"}");
+    assert_eq!(
+        message(&p).unwrap(),
+        "{\"rdata\":[],\"response\":\"<PARSE ERROR>\"}"
+    );
 }
