@@ -124,13 +124,17 @@ fn write_inner(out: &mut String, p: &Payload) -> Result<(), JsonError> {
     let fields = decode(schema, p.payload_bytes())?;
     out.push_str("{\"time\":\"");
     text::datetime(out, p.time_sec);
-    let _ = write!(
-        out,
-        ".{:09}\",\"vname\":\"{}\",\"mname\":\"{}\"",
-        p.time_nsec, schema.vname, schema.mname
-    );
+    out.push('.');
+    text::uint_pad(out, u64::from(p.time_nsec), 9);
+    out.push_str("\",\"vname\":\"");
+    out.push_str(schema.vname);
+    out.push_str("\",\"mname\":\"");
+    out.push_str(schema.mname);
+    out.push('"');
     if let Some(s) = p.source.filter(|&s| s != 0) {
-        let _ = write!(out, ",\"source\":\"{s:08x}\"");
+        out.push_str(",\"source\":\"");
+        text::hex8(out, s);
+        out.push('"');
     }
     if let Some(o) = p.operator.filter(|&o| o != 0) {
         let _ = write!(out, ",\"operator\":{o}");

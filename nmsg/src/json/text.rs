@@ -264,10 +264,39 @@ pub(crate) fn civil(t: i64) -> (i64, u32, u32, u32, u32, u32) {
     (y, m, d, secs / 3600, (secs / 60) % 60, secs % 60)
 }
 
+/// Appends `v` in decimal, zero-padded to at least `width` digits.
+pub(crate) fn uint_pad(out: &mut String, v: u64, width: usize) {
+    let mut digits = 1;
+    let mut x = v;
+    while x >= 10 {
+        x /= 10;
+        digits += 1;
+    }
+    for _ in digits..width {
+        out.push('0');
+    }
+    uint(out, v);
+}
+
+/// Appends `v` as 8 lower-case hex digits (`%08x`).
+pub(crate) fn hex8(out: &mut String, v: u32) {
+    for b in v.to_be_bytes() {
+        hex2(out, b);
+    }
+}
+
 /// Appends `YYYY-MM-DD HH:MM:SS` (UTC) of Unix time `t`, unquoted.
 pub(crate) fn datetime(out: &mut String, t: i64) {
     let (y, mo, d, h, mi, s) = civil(t);
-    let _ = write!(out, "{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}");
+    if y < 0 {
+        let _ = write!(out, "{y:04}");
+    } else {
+        uint_pad(out, y as u64, 4);
+    }
+    for (sep, v) in [('-', mo), ('-', d), (' ', h), (':', mi), (':', s)] {
+        out.push(sep);
+        uint_pad(out, u64::from(v), 2);
+    }
 }
 
 /// Days since 1970-01-01 of a civil date (inverse of [`civil`]).
