@@ -16,16 +16,37 @@ use crate::proto::{FieldIter, Value};
 /// [`extract`] runs this check itself and returns its error: a caller that extracts keys anyway
 /// needs no separate call.
 pub fn check(vid: u32, msgtype: u32, payload: &[u8]) -> Result<(), FieldError> {
+    check_capturing(vid, msgtype, payload, [0, 0]).map(|_| ())
+}
+
+/// [`check`], also returning the last values of the varint fields numbered `want`.
+fn check_capturing(
+    vid: u32,
+    msgtype: u32,
+    payload: &[u8],
+    want: [u32; 2],
+) -> Result<[Option<u64>; 2], FieldError> {
     let fields = schema::lookup(vid, msgtype).ok_or(FieldError::UnknownType { vid, msgtype })?;
-    schema::check(fields, payload)?;
+    let caps = schema::check(fields, payload, want)?;
     if (vid, msgtype) == (1, 13) {
         for field in FieldIter::new(payload).flatten() {
             if let (14, Value::Len(m)) = (field.number, field.value) {
-                schema::check(schema::DNSTAP_MESSAGE, m)?;
+                schema::check(schema::DNSTAP_MESSAGE, m, [0, 0])?;
             }
         }
     }
-    Ok(())
+    Ok(caps)
+}
+
+/// The varint fields extraction depends on, read during the check: rrtype and rrclass of the
+/// RRset types, the type enum of ncap, encode and packet.
+fn captures(vid: u32, msgtype: u32) -> [u32; 2] {
+    match (vid, msgtype) {
+        (1, 7) | (2, 1) => [2, 3],
+        (2, 5) => [4, 5],
+        (1, 1) | (1, 11) | (1, 12) => [1, 0],
+        _ => [0, 0],
+    }
 }
 
 /// Extracts the match keys of one payload (see the [module docs](super) for which fields give
@@ -40,10 +61,11 @@ pub fn extract<F>(vid: u32, msgtype: u32, payload: &[u8], f: &mut F) -> Result<(
 where
     F: FnMut(Key<'_>) -> ControlFlow<()>,
 {
-    check(vid, msgtype, payload)?;
+    let caps = check_capturing(vid, msgtype, payload, captures(vid, msgtype))?;
     let mut x = Extractor {
         f,
         name: NameBuf::new(),
+        caps,
     };
     let _ = match (vid, msgtype) {
         (1, 1) => x.ncap(payload),
@@ -53,12 +75,7 @@ where
         (1, 7) => x.fields(
             payload,
             &[(7, 0, Name), (1, 4, Name)],
-            Some(Rr {
-                rdata: 5,
-                idx: 8,
-                rtype: 2,
-                rclass: 3,
-            }),
+            Some(Rr { rdata: 5, idx: 8 }),
         ),
         (1, 8) => x.fields(payload, &[(1, 1, IpDgram)], None),
         (1, 9) => x.dnsqr(payload),
@@ -73,23 +90,13 @@ where
         (2, 1) => x.fields(
             payload,
             &[(14, 6, Ip), (16, 7, Name), (1, 8, Name)],
-            Some(Rr {
-                rdata: 5,
-                idx: 12,
-                rtype: 2,
-                rclass: 3,
-            }),
+            Some(Rr { rdata: 5, idx: 12 }),
         ),
         (2, 4) => x.fields(payload, &[(1, 0, Ip), (2, 1, Ip)], None),
         (2, 5) => x.fields(
             payload,
             &[(1, 0, Name), (14, 8, Ip), (16, 9, Name), (3, 10, Name)],
-            Some(Rr {
-                rdata: 7,
-                idx: 14,
-                rtype: 4,
-                rclass: 5,
-            }),
+            Some(Rr { rdata: 7, idx: 14 }),
         ),
         (2, 6) => x.fields(payload, &[(1, 0, Name), (4, 3, Ip)], None),
         _ => ControlFlow::Continue(()),
@@ -116,13 +123,12 @@ enum Content {
 
 use Content::{DnsMsg, Host, Ip, IpDgram, Name, Text};
 
-/// Where a schema keeps its RRset: the rdata field and its idx, and the rrtype/rrclass fields.
+/// Where a schema keeps its RRset: the rdata field and its idx (rrtype and rrclass are the
+/// [`captures`]).
 #[derive(Debug, Clone, Copy)]
 struct Rr {
     rdata: u32,
     idx: u16,
-    rtype: u32,
-    rclass: u32,
 }
 
 /// The largest `val_idx` reported; values from 0xFFF0 up are reserved in WHIT.
@@ -144,18 +150,6 @@ macro_rules! tri {
     };
 }
 
-/// The last value of varint field `num`, if present.
-fn last_varint(payload: &[u8], num: u32) -> Option<u64> {
-    FieldIter::new(payload)
-        .flatten()
-        .filter(|f| f.number == num)
-        .filter_map(|f| match f.value {
-            Value::Varint(v) => Some(v),
-            _ => None,
-        })
-        .last()
-}
-
 /// The length-delimited values of field `num`.
 fn len_values(payload: &[u8], num: u32) -> impl Iterator<Item = &[u8]> + '_ {
     FieldIter::new(payload)
@@ -170,6 +164,8 @@ fn len_values(payload: &[u8], num: u32) -> impl Iterator<Item = &[u8]> + '_ {
 struct Extractor<'f, F> {
     f: &'f mut F,
     name: NameBuf,
+    /// The values of the [`captures`] fields.
+    caps: [Option<u64>; 2],
 }
 
 impl<F> Extractor<'_, F>
@@ -239,18 +235,8 @@ where
         spec: &[(u32, u16, Content)],
         rr: Option<Rr>,
     ) -> ControlFlow<()> {
-        let (mut rtype, mut rclass) = (None, None);
-        if let Some(rr) = rr {
-            for field in FieldIter::new(payload).flatten() {
-                if let Value::Varint(v) = field.value {
-                    if field.number == rr.rtype {
-                        rtype = Some(v as u16);
-                    } else if field.number == rr.rclass {
-                        rclass = Some(v as u16);
-                    }
-                }
-            }
-        }
+        let rtype = self.caps[0].map(|v| v as u16);
+        let rclass = self.caps[1].map(|v| v as u16);
         let mut rdata_i: u16 = 0;
         for field in FieldIter::new(payload).flatten() {
             let Value::Len(b) = field.value else {
@@ -370,7 +356,7 @@ where
             .any(|f| f.number == 4 || f.number == 5);
         tri!(self.fields(payload, &[(4, 2, Ip), (5, 3, Ip)], None));
         // IPV4 (0) and IPV6 (1) records store no addresses: the getter reads the IP header.
-        if !stored && matches!(last_varint(payload, 1), Some(0 | 1)) {
+        if !stored && matches!(self.caps[0], Some(0 | 1)) {
             if let Some(d) = len_values(payload, 2).last().and_then(ipdg::parse) {
                 tri!(self.ip(2, 0, d.src));
                 tri!(self.ip(3, 0, d.dst));
@@ -430,7 +416,7 @@ where
 
     fn packet(&mut self, payload: &[u8]) -> ControlFlow<()> {
         // payload_type 1 = IP, the only value.
-        if last_varint(payload, 1) != Some(1) {
+        if self.caps[0] != Some(1) {
             return ControlFlow::Continue(());
         }
         self.fields(payload, &[(2, 1, IpDgram)], None)
@@ -438,7 +424,7 @@ where
 
     fn encode(&mut self, payload: &[u8]) -> ControlFlow<()> {
         // type 1 = JSON.
-        if last_varint(payload, 1) != Some(1) {
+        if self.caps[0] != Some(1) {
             return ControlFlow::Continue(());
         }
         let Some(doc) = len_values(payload, 2).last() else {

@@ -260,8 +260,14 @@ pub(crate) fn lookup(vid: u32, msgtype: u32) -> Option<&'static [Field]> {
 
 /// Checks `payload` against `fields`: well-formed protobuf, each known field with a wire type
 /// its type allows, every required field present. Unknown field numbers are skipped, as
-/// protobuf-c does.
-pub(crate) fn check(fields: &[Field], payload: &[u8]) -> Result<(), ProtoError> {
+/// protobuf-c does. Returns, on the way, the last value of the varint fields numbered
+/// `want[0]` and `want[1]` (0 = none wanted), so that callers need no extra pass.
+pub(crate) fn check(
+    fields: &[Field],
+    payload: &[u8],
+    want: [u32; 2],
+) -> Result<[Option<u64>; 2], ProtoError> {
+    let mut caps = [None; 2];
     // Required fields are few and come first in no particular order: a bitmask over the
     // table positions (tables are shorter than 64 entries).
     let mut seen: u64 = 0;
@@ -279,6 +285,13 @@ pub(crate) fn check(fields: &[Field], payload: &[u8]) -> Result<(), ProtoError> 
         );
         if !ok {
             return Err(ProtoError::WrongWireType(field.number));
+        }
+        if let Value::Varint(v) = field.value {
+            if field.number == want[0] {
+                caps[0] = Some(v);
+            } else if field.number == want[1] {
+                caps[1] = Some(v);
+            }
         }
         if fields[pos].kind == Kind::RV {
             if let Value::Len(b) = field.value {
@@ -303,7 +316,7 @@ pub(crate) fn check(fields: &[Field], payload: &[u8]) -> Result<(), ProtoError> 
             }
         }
     }
-    Ok(())
+    Ok(caps)
 }
 
 #[cfg(test)]
