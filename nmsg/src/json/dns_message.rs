@@ -12,18 +12,19 @@ use super::rdata::{normalize, rdata_text};
 use super::text;
 use crate::dns::{read_name, write_name, NameBuf};
 
-/// One record (or question) of a section, in message order.
+/// One record (or question) of a section, in message order. Names and rdata live in the
+/// [`Parsed`] buffers ([`Parsed::name`], [`Parsed::rdata`]).
 pub(crate) struct Rr {
-    /// Owner name, uncompressed, case kept.
-    pub name: NameBuf,
+    /// Owner name (uncompressed, case kept): (start, len) in `Parsed::names`.
+    name: (usize, usize),
     /// TTL (0 for questions).
     pub ttl: u32,
     /// Record type.
     pub rrtype: u16,
     /// Record class.
     pub rrclass: u16,
-    /// Rdata with names decompressed (empty for questions).
-    pub rdata: Vec<u8>,
+    /// Rdata with names decompressed (empty for questions): (start, len) in `Parsed::data`.
+    rdata: (usize, usize),
 }
 
 /// One RRset (or one question) as wdns builds it: indices into the section's records.
@@ -39,8 +40,9 @@ pub(crate) struct Edns {
     pub version: u8,
     pub flags: u16,
     pub size: u16,
-    /// The OPT rdata; `None` when the OPT record stood in the question section.
-    pub options: Option<Vec<u8>>,
+    /// The OPT rdata, (start, len) in `Parsed::data`; `None` when the OPT record stood in the
+    /// question section.
+    options: Option<(usize, usize)>,
 }
 
 /// A parsed message.
@@ -54,17 +56,32 @@ pub(crate) struct Parsed {
     pub rrs: [Vec<Rr>; 4],
     /// RRsets of each section.
     pub sets: [Vec<Rrset>; 4],
+    names: Vec<u8>,
+    data: Vec<u8>,
+}
+
+impl Parsed {
+    /// The owner name of `rr`, uncompressed wire format.
+    pub fn name(&self, rr: &Rr) -> &[u8] {
+        &self.names[rr.name.0..rr.name.0 + rr.name.1]
+    }
+
+    /// The rdata of `rr`, names decompressed.
+    pub fn rdata(&self, rr: &Rr) -> &[u8] {
+        &self.data[rr.rdata.0..rr.rdata.0 + rr.rdata.1]
+    }
+
+    /// The OPT record's rdata (EDNS options), when there is one outside the question section.
+    pub fn options(&self, e: &Edns) -> Option<&[u8]> {
+        e.options.map(|(s, l)| &self.data[s..s + l])
+    }
 }
 
 /// Sections with up to this many RRsets are grouped by a backwards scan (wdns's own method).
 const SCAN_LIMIT: usize = 32;
 
-fn key(name: &NameBuf, rrtype: u16, rrclass: u16) -> (Vec<u8>, u16, u16) {
-    (name.as_wire().to_ascii_lowercase(), rrtype, rrclass)
-}
-
-fn names_equal(a: &NameBuf, b: &NameBuf) -> bool {
-    a.as_wire().eq_ignore_ascii_case(b.as_wire())
+fn key(name: &[u8], rrtype: u16, rrclass: u16) -> (Vec<u8>, u16, u16) {
+    (name.to_ascii_lowercase(), rrtype, rrclass)
 }
 
 /// Parses `msg` like `wdns_parse_message`; `None` when wdns would fail.
@@ -86,16 +103,18 @@ pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
         edns: None,
         rrs: Default::default(),
         sets: Default::default(),
+        names: Vec::with_capacity(256),
+        data: Vec::with_capacity(msg.len()),
     };
     let counts = [w(4), w(6), w(8), w(10)];
     let mut p = 12;
+    let mut name = NameBuf::new();
     for (sec, &count) in counts.iter().enumerate() {
         index.clear();
         for _ in 0..count {
             if p == msg.len() {
                 return Some(m);
             }
-            let mut name = NameBuf::new();
             let n = read_name(msg, p, &mut name).ok()?;
             let mut q = p + n;
             let need = if sec == 0 { 4 } else { 10 };
@@ -111,9 +130,10 @@ pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
                 if q + rdlen > msg.len() {
                     return None;
                 }
-                let r = normalize(msg, q, rdlen, rrtype, rrclass)?;
+                let start = m.data.len();
+                normalize(msg, q, rdlen, rrtype, rrclass, &mut m.data)?;
                 q += rdlen;
-                (ttl, Some(r))
+                (ttl, Some((start, m.data.len() - start)))
             };
             p = q;
             if rrtype == 41 {
@@ -126,26 +146,29 @@ pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
                 m.rcode |= ((ttl >> 16) & 0xff00) as u16;
                 continue;
             }
+            let name_at = (m.names.len(), name.len());
+            m.names.extend_from_slice(name.as_wire());
+            let names = &m.names;
             let rrs = &mut m.rrs[sec];
             let sets = &mut m.sets[sec];
             let idx = rrs.len();
-            let is_question = rdata.is_none();
             rrs.push(Rr {
-                name,
+                name: name_at,
                 ttl,
                 rrtype,
                 rrclass,
-                rdata: rdata.unwrap_or_default(),
+                rdata: rdata.unwrap_or((0, 0)),
             });
-            let rr = &rrs[idx];
-            if !is_question {
+            if rdata.is_some() {
+                let this = name.as_wire();
+                let name_of = |r: &Rr| &names[r.name.0..r.name.0 + r.name.1];
                 // The most recent RRset with the same name (case-insensitive), type and class.
                 let found = if sets.len() <= SCAN_LIMIT {
                     sets.iter().rposition(|rs| {
                         let f = &rrs[rs.members[0]];
-                        f.rrtype == rr.rrtype
-                            && f.rrclass == rr.rrclass
-                            && names_equal(&f.name, &rr.name)
+                        f.rrtype == rrtype
+                            && f.rrclass == rrclass
+                            && name_of(f).eq_ignore_ascii_case(this)
                     })
                 } else {
                     if index.len() < sets.len() {
@@ -153,10 +176,10 @@ pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
                         index.clear();
                         for (i, rs) in sets.iter().enumerate() {
                             let f = &rrs[rs.members[0]];
-                            index.insert(key(&f.name, f.rrtype, f.rrclass), i);
+                            index.insert(key(name_of(f), f.rrtype, f.rrclass), i);
                         }
                     }
-                    index.get(&key(&rr.name, rr.rrtype, rr.rrclass)).copied()
+                    index.get(&key(this, rrtype, rrclass)).copied()
                 };
                 if let Some(i) = found {
                     let rs = &mut sets[i];
@@ -165,7 +188,7 @@ pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
                     continue;
                 }
                 if sets.len() >= SCAN_LIMIT {
-                    index.insert(key(&rr.name, rr.rrtype, rr.rrclass), sets.len());
+                    index.insert(key(this, rrtype, rrclass), sets.len());
                 }
             }
             sets.push(Rrset {
@@ -178,9 +201,9 @@ pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
 }
 
 /// Appends a name in presentation form as a JSON string.
-fn name_json(out: &mut String, scratch: &mut String, name: &NameBuf) {
+fn name_json(out: &mut String, scratch: &mut String, name: &[u8]) {
     scratch.clear();
-    let _ = write_name(name.as_wire(), scratch);
+    let _ = write_name(name, scratch);
     text::string(out, scratch);
 }
 
@@ -212,13 +235,8 @@ fn type_json(out: &mut String, t: u16, class: u16) {
     }
 }
 
-fn section_json(
-    out: &mut String,
-    scratch: &mut String,
-    rrs: &[Rr],
-    sets: &[Rrset],
-    question: bool,
-) {
+fn section_json(out: &mut String, scratch: &mut String, m: &Parsed, sec: usize) {
+    let (rrs, sets, question) = (&m.rrs[sec], &m.sets[sec], sec == 0);
     out.push('[');
     for (i, set) in sets.iter().enumerate() {
         let rs = &rrs[set.members[0]];
@@ -230,9 +248,10 @@ fn section_json(
         } else {
             "{\"rrname\":"
         });
-        name_json(out, scratch, &rs.name);
+        name_json(out, scratch, m.name(rs));
         if !question {
-            let _ = write!(out, ",\"rrttl\":{}", set.ttl);
+            out.push_str(",\"rrttl\":");
+            text::uint(out, u64::from(set.ttl));
         }
         out.push_str(if question {
             ",\"qclass\":"
@@ -253,7 +272,7 @@ fn section_json(
                     out.push(',');
                 }
                 scratch.clear();
-                rdata_text(scratch, &rrs[r].rdata, rs.rrtype, rs.rrclass);
+                rdata_text(scratch, m.rdata(&rrs[r]), rs.rrtype, rs.rrclass);
                 text::string(out, scratch);
             }
             out.push(']');
@@ -317,7 +336,7 @@ pub(crate) fn message_json(out: &mut String, msg: &[u8]) {
             if e.flags & 0x8000 != 0 { "\"do\"" } else { "" },
             e.size
         );
-        if let Some(opts) = &e.options {
+        if let Some(opts) = m.options(e) {
             out.push_str(",\"options\":[");
             scratch.clear();
             rdata_text(&mut scratch, opts, 41, 0);
@@ -332,13 +351,13 @@ pub(crate) fn message_json(out: &mut String, msg: &[u8]) {
         out.push_str("}}");
     }
     out.push_str("},\"question\":");
-    section_json(out, &mut scratch, &m.rrs[0], &m.sets[0], true);
+    section_json(out, &mut scratch, &m, 0);
     for (i, key) in [",\"answer\":", ",\"authority\":", ",\"additional\":"]
         .iter()
         .enumerate()
     {
         out.push_str(key);
-        section_json(out, &mut scratch, &m.rrs[i + 1], &m.sets[i + 1], false);
+        section_json(out, &mut scratch, &m, i + 1);
     }
     out.push('}');
 }

@@ -3,16 +3,16 @@
 
 use std::fmt::Write as _;
 
-use super::dns_message::{parse, Rr};
+use super::dns_message::{parse, Parsed, Rr};
 use super::names::{class_name, opcode_name, rcode_name, rrtype_name};
 use super::rdata::rdata_text;
 use crate::dns::write_name;
 
-fn rr_line(out: &mut String, rr: &Rr, question: bool) {
+fn rr_line(out: &mut String, m: &Parsed, rr: &Rr, question: bool) {
     if question {
         out.push(';');
     }
-    let _ = write_name(rr.name.as_wire(), out);
+    let _ = write_name(m.name(rr), out);
     if !question {
         let _ = write!(out, " {}", rr.ttl);
     }
@@ -34,7 +34,7 @@ fn rr_line(out: &mut String, rr: &Rr, question: bool) {
     }
     if !question {
         out.push(' ');
-        rdata_text(out, &rr.rdata, rr.rrtype, rr.rrclass);
+        rdata_text(out, m.rdata(rr), rr.rrtype, rr.rrclass);
     }
     out.push('\n');
 }
@@ -92,7 +92,7 @@ pub(crate) fn message_text(out: &mut String, msg: &[u8]) -> bool {
             if e.flags & 0x8000 != 0 { " do" } else { "" },
             e.size
         );
-        if let Some(opts) = &e.options {
+        if let Some(opts) = m.options(e) {
             let mut s = String::new();
             rdata_text(&mut s, opts, 41, 0);
             for line in s.split('\n').filter(|l| !l.is_empty()) {
@@ -112,7 +112,7 @@ pub(crate) fn message_text(out: &mut String, msg: &[u8]) -> bool {
     {
         out.push_str(title);
         for rr in &m.rrs[i] {
-            rr_line(out, rr, i == 0);
+            rr_line(out, &m, rr, i == 0);
         }
     }
     true

@@ -576,8 +576,8 @@ fn fields(out: &mut String, rdata: &[u8], layout: &[Rdf]) -> Result<(), Fail> {
 }
 
 /// The checks and name decompression `_wdns_parse_rdata` applies to the rdata of a record in a
-/// DNS message: returns the rdata with its names decompressed (as wdns stores it), or `None`
-/// when wdns would refuse the message. `msg` is the whole message, the rdata the `len` bytes
+/// DNS message: appends the rdata with its names decompressed (as wdns stores it) to `out`,
+/// or returns `None` (leaving partial bytes in `out`) when wdns would refuse the message. `msg` is the whole message, the rdata the `len` bytes
 /// at `off`.
 pub(crate) fn normalize(
     msg: &[u8],
@@ -585,15 +585,17 @@ pub(crate) fn normalize(
     len: usize,
     rrtype: u16,
     rrclass: u16,
-) -> Option<Vec<u8>> {
+    out: &mut Vec<u8>,
+) -> Option<()> {
     let rdata = msg.get(off..off + len)?;
     let Some((in_only, layout)) = descr(rrtype) else {
-        return Some(rdata.to_vec());
+        out.extend_from_slice(rdata);
+        return Some(());
     };
     if in_only && rrclass != 1 {
-        return Some(rdata.to_vec());
+        out.extend_from_slice(rdata);
+        return Some(());
     }
-    let mut out = Vec::with_capacity(len);
     let mut p = off;
     let end = off + len;
     let mut name = crate::dns::NameBuf::new();
@@ -620,22 +622,22 @@ pub(crate) fn normalize(
             }
             Bytes | BytesB64 | BytesStr | EdnsOpt => {
                 let n = end - p;
-                copy(&mut out, &mut p, n)?
+                copy(out, &mut p, n)?
             }
-            Int8 => copy(&mut out, &mut p, 1)?,
-            Int16 | RrType => copy(&mut out, &mut p, 2)?,
-            Int32 | Ipv4 => copy(&mut out, &mut p, 4)?,
-            Ipv6 => copy(&mut out, &mut p, 16)?,
-            Eui48 => copy(&mut out, &mut p, 6)?,
-            Eui64 => copy(&mut out, &mut p, 8)?,
+            Int8 => copy(out, &mut p, 1)?,
+            Int16 | RrType => copy(out, &mut p, 2)?,
+            Int32 | Ipv4 => copy(out, &mut p, 4)?,
+            Ipv6 => copy(out, &mut p, 16)?,
+            Eui48 => copy(out, &mut p, 6)?,
+            Eui64 => copy(out, &mut p, 8)?,
             Str | Salt | Hash => {
                 let l = usize::from(msg[p]);
-                copy(&mut out, &mut p, l + 1)?;
+                copy(out, &mut p, l + 1)?;
             }
             RepString => {
                 while p < end {
                     let l = usize::from(msg[p]);
-                    copy(&mut out, &mut p, l + 1)?;
+                    copy(out, &mut p, l + 1)?;
                 }
             }
             Ipv6Prefix => {
@@ -644,7 +646,7 @@ pub(crate) fn normalize(
                     return None;
                 }
                 let oclen = usize::from((128 - plen) / 8 + u8::from(plen % 8 != 0));
-                copy(&mut out, &mut p, oclen + 1)?;
+                copy(out, &mut p, oclen + 1)?;
             }
             TypeBitmap => {
                 while end - p >= 2 {
@@ -652,7 +654,7 @@ pub(crate) fn normalize(
                     if !(1..=32).contains(&blen) || blen > end - p - 2 {
                         return None;
                     }
-                    copy(&mut out, &mut p, 2 + blen)?;
+                    copy(out, &mut p, 2 + blen)?;
                 }
             }
             SvcParams => {
@@ -665,12 +667,12 @@ pub(crate) fn normalize(
                     if 4 + vlen > end - p || !svc_valid(key, &msg[p + 4..p + 4 + vlen]) {
                         return None;
                     }
-                    copy(&mut out, &mut p, 4 + vlen)?;
+                    copy(out, &mut p, 4 + vlen)?;
                 }
             }
         }
     }
-    (p == end).then_some(out)
+    (p == end).then_some(())
 }
 
 fn svc_valid(key: u16, v: &[u8]) -> bool {
