@@ -11,10 +11,11 @@
 //!
 //! # Which fields yield which keys
 //!
-//! `val_idx` is the index of the value among the occurrences of a repeated field (rdata), and 0
-//! for every other field. "name" keys are uncompressed wire names, lower-cased
-//! ([`KeyValue::Name`]); "IP" keys come from fields of exactly 4 or 16 bytes (other lengths yield
-//! nothing).
+//! `val_idx` is the index of the value among the occurrences of a repeated field (rdata; capped
+//! at 0xFFEF, below the reserved WHIT values), and 0 for every other field. "name" keys are
+//! uncompressed wire names, lower-cased ([`KeyValue::Name`]); "IP" keys come from fields of
+//! exactly 4 or 16 bytes (other lengths yield nothing). An IPv4-mapped IPv6 address stays an
+//! IPv6 key.
 //!
 //! | type (vid:msgtype) | field (idx) | keys |
 //! |---|---|---|
