@@ -105,7 +105,12 @@ impl Stream for Events {
 }
 
 /// A connected session. Cloning gives another handle to the same session; requests are
-/// sent one at a time in call order, each after the previous one's reply.
+/// sent one at a time in call order, each after the previous one's reply (the first after
+/// the reply to USER).
+///
+/// Keep reading [`Events`] while awaiting requests: the connection stops reading from the
+/// server while the event queue ([`ClientOptions::event_queue`]) is full, so a reply queued
+/// behind unread hits waits for them to be read. Dropping the `Events` discards events.
 #[derive(Debug, Clone)]
 pub struct Client {
     requests: mpsc::Sender<Request>,

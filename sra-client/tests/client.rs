@@ -368,3 +368,24 @@ mod tls {
         assert_eq!(server.await.unwrap(), KEY);
     }
 }
+
+#[tokio::test]
+async fn a_second_hello_ends_the_session() {
+    let (l, port) = listener().await;
+    tokio::spawn(async move {
+        let (tcp, _) = l.accept().await.unwrap();
+        let mut p = Peer::new(tcp);
+        p.login().await;
+        p.hello().await;
+        let _ = p.try_recv().await;
+    });
+    let spec = ConnSpec::parse(&format!("tcp:valid-user@127.0.0.1,{port}")).unwrap();
+    let (client, mut events) = Client::connect(&spec, &opts()).await.unwrap();
+    client.authenticated().await.unwrap();
+    assert!(matches!(events.next().await, Some(Event::Hello(_))));
+    assert!(
+        events.next().await.is_none(),
+        "duplicate HELLO closes the connection"
+    );
+    assert!(client.close().await.contains("duplicate HELLO"));
+}
