@@ -24,8 +24,15 @@ fuzz_target!(|data: &[u8]| {
     let mut n = 0u64;
     while let Some(r) = reader.next() {
         n += 1;
-        assert!(r.is_err() || r.as_ref().is_ok_and(|p| p.payload_bytes().len() <= data.len() * 1100));
-        assert!(n <= 4 * data.len() as u64 + 4, "stream reader does not progress");
+        assert!(
+            r.is_err()
+                || r.as_ref()
+                    .is_ok_and(|p| p.payload_bytes().len() <= data.len() * 1100)
+        );
+        assert!(
+            n <= 4 * data.len() as u64 + 4,
+            "stream reader does not progress"
+        );
     }
     let s = reader.stats();
     assert!(s.bytes <= data.len() as u64);
@@ -42,7 +49,10 @@ fuzz_target!(|data: &[u8]| {
         container::encode(&ok, &mut out);
         assert_eq!(out.len(), container::encoded_len(&ok));
         let again = container::decode(&Bytes::from(out), &limits).expect("re-decode");
-        let back: Vec<_> = again.payloads().collect::<Result<_, _>>().expect("re-iterate");
+        let back: Vec<_> = again
+            .payloads()
+            .collect::<Result<_, _>>()
+            .expect("re-iterate");
         assert_eq!(back, ok);
     }
     let _ = container::decode_single(&bytes, &limits);

@@ -100,7 +100,9 @@ pub(crate) fn decode_frame_with(buf: &Bytes, limits: &Limits, allow_v1: bool) ->
             zlib: h.is_zlib(),
         })
     } else {
-        Ok(Frame::Container(Container::from_body(body, h.flags, limits)?))
+        Ok(Frame::Container(Container::from_body(
+            body, h.flags, limits,
+        )?))
     }
 }
 
@@ -257,7 +259,9 @@ impl Iterator for Payloads {
         let mut it = FieldIter::new(&self.body[self.pos..]);
         let len = loop {
             match it.next() {
-                Some(Ok(f)) if f.number == F_PAYLOADS => break f.value.bytes(F_PAYLOADS).ok()?.len(),
+                Some(Ok(f)) if f.number == F_PAYLOADS => {
+                    break f.value.bytes(F_PAYLOADS).ok()?.len()
+                }
                 Some(Ok(_)) => continue,
                 _ => {
                     self.pos = self.body.len();

@@ -126,7 +126,10 @@ mod tests {
                 data: Bytes::from(vec![0; data]),
                 crc: Some(u32::MAX),
             };
-            assert!(crate::header::HEADER_LEN + f.encoded_len() <= size, "{size}");
+            assert!(
+                crate::header::HEADER_LEN + f.encoded_len() <= size,
+                "{size}"
+            );
         }
     }
 

@@ -108,7 +108,8 @@ impl Input {
     /// Sequence fields are not tracked, as libnmsg counts loss for datagram inputs only.
     pub fn decode_frame(&mut self, frame: Bytes, now: Instant) -> Result<Option<Container>> {
         self.stats.bytes += frame.len() as u64;
-        let r = decode_frame_with(&frame, &self.limits, true).and_then(|f| self.frame(f, None, now));
+        let r =
+            decode_frame_with(&frame, &self.limits, true).and_then(|f| self.frame(f, None, now));
         self.finish(r, None, now, false)
     }
 

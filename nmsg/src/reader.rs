@@ -88,7 +88,9 @@ impl<R: Read> StreamReader<R> {
         let skip = self.buf[1.min(self.buf.len())..]
             .windows(MAGIC.len())
             .position(|w| w == MAGIC)
-            .map_or(self.buf.len().saturating_sub(MAGIC.len() - 1).max(1), |p| p + 1);
+            .map_or(self.buf.len().saturating_sub(MAGIC.len() - 1).max(1), |p| {
+                p + 1
+            });
         let _ = self.buf.split_to(skip.min(self.buf.len()));
     }
 }
@@ -122,8 +124,8 @@ impl<R: Read> Iterator for StreamReader<R> {
                         return None;
                     }
                     let have = self.buf.len();
-                    let need = Header::parse(&self.buf, true, usize::MAX)
-                        .map_or(10, |h| h.frame_len());
+                    let need =
+                        Header::parse(&self.buf, true, usize::MAX).map_or(10, |h| h.frame_len());
                     self.buf.clear();
                     self.input.count_data_error();
                     return Some(Err(Error::Truncated { need, have }));

@@ -237,8 +237,14 @@ mod tests {
         let t = Instant::now();
         let a: SocketAddr = "127.0.0.1:1".parse().unwrap();
         let b: SocketAddr = "127.0.0.1:2".parse().unwrap();
-        assert!(r.push(frag(1, 0, 1, b"a"), false, Some(a), t).unwrap().is_none());
-        assert!(r.push(frag(1, 1, 1, b"b"), false, Some(b), t).unwrap().is_none());
+        assert!(r
+            .push(frag(1, 0, 1, b"a"), false, Some(a), t)
+            .unwrap()
+            .is_none());
+        assert!(r
+            .push(frag(1, 1, 1, b"b"), false, Some(b), t)
+            .unwrap()
+            .is_none());
         assert_eq!(r.open_sets(), 2);
     }
 
@@ -254,7 +260,10 @@ mod tests {
         let t = Instant::now();
         assert!(matches!(
             r.push(frag(1, 3, 2, b"a"), false, None, t),
-            Err(Error::FragmentPastLast { current: 3, last: 2 })
+            Err(Error::FragmentPastLast {
+                current: 3,
+                last: 2
+            })
         ));
         assert!(matches!(
             r.push(frag(1, 0, 16, b"a"), false, None, t),
@@ -269,12 +278,18 @@ mod tests {
             r.push(frag(2, 1, 2, b"123456789"), false, None, t),
             Err(Error::FragmentSetTooLarge { max: 8 })
         ));
-        r.push(frag(2, 1, 2, b"12345678"), false, None, t).unwrap_err();
+        r.push(frag(2, 1, 2, b"12345678"), false, None, t)
+            .unwrap_err();
         assert_eq!((r.open_sets(), r.buffered_bytes()), (0, 0));
         // Endless ids: the open sets stay bounded, the oldest go first.
         for id in 0..1000 {
-            r.push(frag(id, 0, 1, b"z"), false, None, t + Duration::from_millis(u64::from(id)))
-                .unwrap();
+            r.push(
+                frag(id, 0, 1, b"z"),
+                false,
+                None,
+                t + Duration::from_millis(u64::from(id)),
+            )
+            .unwrap();
         }
         assert_eq!(r.open_sets(), 4);
         assert_eq!(r.buffered_bytes(), 4);

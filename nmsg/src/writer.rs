@@ -59,17 +59,23 @@ pub trait DatagramSink {
     fn send_datagram(&mut self, datagram: &[u8]) -> io::Result<()>;
 }
 
-/// A connected socket (`UdpSocket::connect` first, as nmsgtool does).
+/// A connected socket (`UdpSocket::connect` first, as nmsgtool does). "Connection refused"
+/// (an ICMP port-unreachable report about an earlier datagram, e.g. while no receiver is up)
+/// is not an error: UDP delivery is best-effort and the sender goes on.
 impl DatagramSink for UdpSocket {
     fn send_datagram(&mut self, datagram: &[u8]) -> io::Result<()> {
-        self.send(datagram).map(|_| ())
+        (&*self).send_datagram(datagram)
     }
 }
 
 /// A connected socket, shared.
 impl DatagramSink for &UdpSocket {
     fn send_datagram(&mut self, datagram: &[u8]) -> io::Result<()> {
-        self.send(datagram).map(|_| ())
+        match self.send(datagram) {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -261,7 +267,7 @@ impl<S: FrameSink> Writer<S> {
         if self.builder.is_empty() {
             return Ok(());
         }
-        let seq = self.config.sequenced.then(|| Sequence {
+        let seq = self.config.sequenced.then_some(Sequence {
             sequence: self.sequence,
             sequence_id: self.sequence_id,
         });
@@ -347,7 +353,9 @@ mod tests {
                 w.write(p).unwrap();
             }
             let dgrams = w.into_inner().unwrap().0;
-            assert!(dgrams.iter().all(|d| d.len() <= 512 && d.starts_with(b"NMSG")));
+            assert!(dgrams
+                .iter()
+                .all(|d| d.len() <= 512 && d.starts_with(b"NMSG")));
             let (got, stats) = read_back(dgrams);
             assert_eq!(got, ps);
             assert_eq!(stats.lost, 0);

@@ -81,13 +81,19 @@ mod tests {
         lie[..4].copy_from_slice(&100u32.to_be_bytes());
         assert!(matches!(
             inflate(&lie, 1 << 20),
-            Err(Error::InflateSizeMismatch { declared: 100, actual: 101 })
+            Err(Error::InflateSizeMismatch {
+                declared: 100,
+                actual: 101
+            })
         ));
         // Declared larger than the stream.
         lie[..4].copy_from_slice(&6000u32.to_be_bytes());
         assert!(matches!(
             inflate(&lie, 1 << 20),
-            Err(Error::InflateSizeMismatch { declared: 6000, actual: 5000 })
+            Err(Error::InflateSizeMismatch {
+                declared: 6000,
+                actual: 5000
+            })
         ));
         // Corrupt and truncated streams.
         assert!(inflate(&z[..20], 1 << 20).is_err());

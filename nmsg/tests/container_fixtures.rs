@@ -37,14 +37,24 @@ fn payload_counts_and_types() {
         let (ps, errs, stats) = read_all(&fixture(&dir, name));
         assert!(errs.is_empty(), "{name}: {errs:?}");
         assert_eq!(ps.len(), count, "{name}");
-        assert!(ps.iter().all(|p| p.vid == vid && p.msgtype == msgtype), "{name}");
-        assert_eq!((stats.containers, stats.payloads), (1, count as u64), "{name}");
+        assert!(
+            ps.iter().all(|p| p.vid == vid && p.msgtype == msgtype),
+            "{name}"
+        );
+        assert_eq!(
+            (stats.containers, stats.payloads),
+            (1, count as u64),
+            "{name}"
+        );
     }
     let (ps, _, _) = read_all(&fixture(&dir, "test1-dnsqr.nmsg"));
     let sizes: Vec<_> = ps.iter().map(|p| p.payload_bytes().len()).collect();
     assert_eq!(sizes, [623, 877, 472, 939, 291]);
     assert_eq!(ps[0].source, Some(0x1972_1976));
-    assert_eq!((ps[0].time_sec, ps[0].time_nsec), (1_689_270_069, 408_162_000));
+    assert_eq!(
+        (ps[0].time_sec, ps[0].time_nsec),
+        (1_689_270_069, 408_162_000)
+    );
 }
 
 #[test]
@@ -83,7 +93,10 @@ fn byte_exact_reemission() {
     // Re-emitting the CRC-less file adds the CRC, as libnmsg does: the result is the
     // correct-CRC file.
     let (ps, _, _) = read_all(&fixture(&dir, "test_crc32c_absent.nmsg"));
-    assert_eq!(write_file(&ps, false), fixture(&dir, "test_crc32c_correct.nmsg"));
+    assert_eq!(
+        write_file(&ps, false),
+        fixture(&dir, "test_crc32c_correct.nmsg")
+    );
 }
 
 #[test]
@@ -108,11 +121,16 @@ fn zlib_fixture_matches_plain_one() {
 fn crc_absent_correct_incorrect() {
     let Some(dir) = testdata() else { return };
     let limits = Limits::default();
-    let absent = container::decode(&Bytes::from(fixture(&dir, "test_crc32c_absent.nmsg")), &limits)
-        .unwrap();
-    let correct =
-        container::decode(&Bytes::from(fixture(&dir, "test_crc32c_correct.nmsg")), &limits)
-            .unwrap();
+    let absent = container::decode(
+        &Bytes::from(fixture(&dir, "test_crc32c_absent.nmsg")),
+        &limits,
+    )
+    .unwrap();
+    let correct = container::decode(
+        &Bytes::from(fixture(&dir, "test_crc32c_correct.nmsg")),
+        &limits,
+    )
+    .unwrap();
     assert_eq!((absent.crc_count(), correct.crc_count()), (0, 1));
     let a = absent.payloads().next().unwrap().unwrap();
     let b = correct.payloads().next().unwrap().unwrap();
@@ -122,9 +140,16 @@ fn crc_absent_correct_incorrect() {
     let (ps, errs, stats) = read_all(&incorrect);
     assert!(ps.is_empty());
     assert_eq!(errs.len(), 1);
-    assert!(matches!(errs[0], Error::CrcMismatch { index: 0, .. }), "{:?}", errs[0]);
+    assert!(
+        matches!(errs[0], Error::CrcMismatch { index: 0, .. }),
+        "{:?}",
+        errs[0]
+    );
     assert!(errs[0].is_data_error());
-    assert_eq!((stats.containers, stats.payloads, stats.data_errors), (1, 0, 1));
+    assert_eq!(
+        (stats.containers, stats.payloads, stats.data_errors),
+        (1, 0, 1)
+    );
     assert!(matches!(
         container::decode_single(&Bytes::from(incorrect), &limits),
         Err(Error::CrcMismatch { .. })

@@ -73,7 +73,14 @@ fn zlib_capture_strict() {
     let (expected, _, _) = read_all(&fixture(&dir, "test1-dnsqr.nmsg"));
     // Sequences 1, 3 and 4 are delivered; the two headerless datagrams are counted and
     // skipped (the input keeps going); the gap before sequence 3 is one lost container.
-    assert_eq!(ps, [expected[1].clone(), expected[3].clone(), expected[4].clone()]);
+    assert_eq!(
+        ps,
+        [
+            expected[1].clone(),
+            expected[3].clone(),
+            expected[4].clone()
+        ]
+    );
     assert_eq!(errs.len(), 2);
     assert!(errs.iter().all(|e| matches!(e, Error::BadMagic)));
     let s = input.stats();
@@ -107,7 +114,12 @@ fn capture_sequence_fields() {
         nmsg::Frame::Fragment { fragment, zlib } => {
             assert!(!zlib);
             assert_eq!(
-                (fragment.id, fragment.current, fragment.last, fragment.data.len()),
+                (
+                    fragment.id,
+                    fragment.current,
+                    fragment.last,
+                    fragment.data.len()
+                ),
                 (0x868a_0aef, 0, 2, 480)
             );
         }

@@ -36,7 +36,14 @@ fn arb_payload() -> impl Strategy<Value = Payload> {
 
 fn arb_config() -> impl Strategy<Value = WriterConfig> {
     (
-        prop_oneof![Just(1usize), Just(512), Just(700), Just(1280), Just(8192), Just(1 << 20)],
+        prop_oneof![
+            Just(1usize),
+            Just(512),
+            Just(700),
+            Just(1280),
+            Just(8192),
+            Just(1 << 20)
+        ],
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),

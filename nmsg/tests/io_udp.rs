@@ -43,7 +43,9 @@ fn receive(reader: &mut DatagramReader<UdpSocket>, n: usize) -> Vec<Payload> {
 
 #[test]
 fn file_to_udp_and_back() {
-    let Some(ps) = all_fixture_payloads() else { return };
+    let Some(ps) = all_fixture_payloads() else {
+        return;
+    };
     for size in [SIZE_MIN, SIZE_ETHER, SIZE_JUMBO] {
         for zlib in [false, true] {
             for buffered in [true, false] {
@@ -79,7 +81,9 @@ fn file_to_udp_and_back() {
 
 #[test]
 fn listener_survives_malformed_datagrams() {
-    let Some(ps) = all_fixture_payloads() else { return };
+    let Some(ps) = all_fixture_payloads() else {
+        return;
+    };
     let (tx, rx) = pair();
     let mut reader = DatagramReader::new(rx, Limits::default());
     tx.send(b"garbage").unwrap();
@@ -105,7 +109,9 @@ fn listener_survives_malformed_datagrams() {
 
 #[test]
 fn loss_is_counted_per_sender() {
-    let Some(ps) = all_fixture_payloads() else { return };
+    let Some(ps) = all_fixture_payloads() else {
+        return;
+    };
     let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
     rx.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     // Writer into memory; replay over two sockets with gaps.
@@ -143,9 +149,12 @@ fn loss_is_counted_per_sender() {
 
 #[test]
 fn read_timeout_is_an_io_error_and_reading_goes_on() {
-    let Some(ps) = all_fixture_payloads() else { return };
+    let Some(ps) = all_fixture_payloads() else {
+        return;
+    };
     let (tx, rx) = pair();
-    rx.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+    rx.set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
     let mut reader = DatagramReader::new(rx, Limits::default());
     let e = reader.next().unwrap().unwrap_err();
     assert!(!e.is_data_error());

@@ -10,9 +10,9 @@ use nmsg::{reader::StreamReader, Limits, Payload};
 /// `$AXA_TESTDATA/nmsg`, else `<workspace>/../shared/testdata/nmsg`; `None` (with a notice)
 /// when absent.
 pub fn testdata() -> Option<PathBuf> {
-    let base = std::env::var_os("AXA_TESTDATA").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata")
-    });
+    let base = std::env::var_os("AXA_TESTDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata"));
     let dir = base.join("nmsg");
     if dir.is_dir() {
         Some(dir)
