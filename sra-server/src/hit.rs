@@ -108,22 +108,6 @@ impl Hit {
     }
 }
 
-/// Wraps one encoded `NmsgPayload` in a complete, uncompressed NMSG v2 container (10-byte
-/// header + `Nmsg { payloads: [p] }`), the body of an NMSG watch hit (spec §1.6.5).
-///
-/// Stand-in until the `nmsg` crate's container writer lands; then replace with it (and
-/// optionally zlib, as real servers do).
-pub fn nmsg_container(encoded_payload: &[u8]) -> Bytes {
-    let mut inner = Vec::with_capacity(encoded_payload.len() + 16);
-    nmsg::proto::put_bytes_field(&mut inner, 1, encoded_payload);
-    let mut out = Vec::with_capacity(inner.len() + 10);
-    out.extend_from_slice(b"NMSG");
-    out.extend_from_slice(&[0x00, 0x02]);
-    out.extend_from_slice(&(inner.len() as u32).to_be_bytes());
-    out.extend_from_slice(&inner);
-    Bytes::from(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,8 +137,7 @@ mod tests {
 
     #[test]
     fn nmsg_header_and_container() {
-        let body = nmsg_container(b"\x08\x02");
-        assert_eq!(&body[..], b"NMSG\x00\x02\x00\x00\x00\x04\x0a\x02\x08\x02");
+        let body = Bytes::from_static(b"NMSG\x00\x02\x00\x00\x00\x04\x0a\x02\x08\x02");
         let hit = Hit {
             tag: 7,
             channel: 204,

@@ -86,11 +86,13 @@ pub fn dnsqr(rng: &mut Rng, sec: u32, nsec: u32, keys: &mut MatchKeys) -> Vec<u8
     keys.push_ip(&qip, idx::QUERY_IP, 0);
     keys.push_ip(&sip, idx::RESPONSE_IP, 0);
     keys.push_name(&rr.owner_wire, idx::QNAME, 0);
-    for (i, r) in answers.iter().map(|a| &a.rdata).enumerate() {
+    // `response` is not a repeated field: val_idx 0 for every key found in it (as
+    // nmsg::fields reports them).
+    for r in answers.iter().map(|a| &a.rdata) {
         if rr.rdata_is_ip() {
-            keys.push_ip(r, idx::RESPONSE, i as u16);
+            keys.push_ip(r, idx::RESPONSE, 0);
         } else {
-            keys.push_name(r, idx::RESPONSE, i as u16);
+            keys.push_name(r, idx::RESPONSE, 0);
         }
     }
     m
