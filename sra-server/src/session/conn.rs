@@ -152,3 +152,68 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     let _ = wr.flush().await;
     let _ = wr.shutdown().await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use axa_proto::{Frame, User};
+    use futures::SinkExt;
+    use tokio_util::codec::Framed;
+
+    fn ctx() -> Arc<ServerContext> {
+        let p =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/axa-test-suite.toml");
+        ServerContext::new(Config::load(&p).unwrap())
+    }
+
+    async fn next(c: &mut Framed<tokio::io::DuplexStream, AxaCodec>) -> Option<Frame> {
+        c.next().await.map(|r| r.unwrap())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unauthenticated_connections_close_at_the_login_deadline() {
+        let (client, server) = tokio::io::duplex(4096);
+        let task = tokio::spawn(serve(
+            ctx(),
+            server,
+            vec![LoginKind::User],
+            None,
+            "t".into(),
+        ));
+        let mut c = Framed::new(client, AxaCodec::new(Direction::FromSra));
+        let t0 = tokio::time::Instant::now();
+        assert_eq!(next(&mut c).await.unwrap().op(), axa_proto::Op::Hello);
+        assert!(next(&mut c).await.is_none(), "closed");
+        assert!(t0.elapsed() >= Duration::from_secs(30));
+        task.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn idle_sessions_get_a_nop_after_the_keepalive_period() {
+        let (client, server) = tokio::io::duplex(4096);
+        tokio::spawn(serve(
+            ctx(),
+            server,
+            vec![LoginKind::User],
+            None,
+            "t".into(),
+        ));
+        let mut c = Framed::new(client, AxaCodec::new(Direction::FromSra));
+        let user = Message::User(User {
+            name: "valid-user".into(),
+        });
+        c.send(user.to_frame(0, 1, Direction::ToSra).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(next(&mut c).await.unwrap().op(), axa_proto::Op::Hello);
+        assert_eq!(next(&mut c).await.unwrap().op(), axa_proto::Op::Ok);
+        let t0 = tokio::time::Instant::now();
+        let f = next(&mut c).await.unwrap();
+        assert_eq!((f.op(), f.tag()), (axa_proto::Op::Nop, 0));
+        assert!(t0.elapsed() >= Duration::from_secs(30));
+        // Authenticated: still open after the login deadline.
+        let f = next(&mut c).await.unwrap();
+        assert_eq!(f.op(), axa_proto::Op::Nop);
+    }
+}
