@@ -5,7 +5,9 @@
 //! error watches (undecodable payloads), the IP tables and the domain table; sort them by
 //! (session, tag, key order) in a reusable scratch vector; keep the first candidate of each
 //! session; skip sessions that have the channel off; offer the hit ([`Subscriber::offer`]:
-//! sampling, rate limit, outbox). The hit body is shared (`Bytes`), never copied.
+//! sampling, rate limit, outbox). The hit body is shared (`Bytes`), never copied. A body too
+//! large for one AXA frame ([`MAX_BODY_LEN`]) is counted as considered and dropped, never
+//! sent.
 //!
 //! **Spec §15 item 4 (our choice): one hit per session, with the lowest matching tag.** A
 //! payload that matches several watches of one session is delivered once; its WHIT carries
@@ -16,10 +18,14 @@
 
 use std::sync::Arc;
 
-use crate::hit::{Hit, IDX_ERROR, IDX_NONE};
+use crate::hit::{Hit, HitMeta, IDX_ERROR, IDX_NONE};
 use crate::index::{Entry, IndexReader, SessionId, SharedIndex, Snapshot, Tag};
 use crate::observation::Observation;
 use crate::subscriber::{Fate, Subscriber};
+
+/// The largest AXA body (spec §1.3); a hit whose WHIT body would exceed it cannot be sent
+/// (the client would reject the frame and disconnect).
+pub const MAX_BODY_LEN: usize = 196_608;
 
 /// The session handle stored in the index.
 pub type SessionHandle = Arc<Subscriber>;
@@ -74,6 +80,11 @@ impl Dispatcher {
         if scratch.len() > 1 {
             scratch.sort_unstable();
         }
+        let whit_header = match obs.meta {
+            HitMeta::Nmsg { .. } => 20,
+            HitMeta::Ip { .. } => 16,
+        };
+        let oversize = obs.body.len() + whit_header > MAX_BODY_LEN;
         let mut out = Outcome::default();
         let mut last: Option<SessionId> = None;
         for c in scratch.iter() {
@@ -88,6 +99,12 @@ impl Dispatcher {
                 continue;
             }
             out.considered += 1;
+            if oversize {
+                // Considered but undeliverable: counted as dropped, never sent.
+                sub.counters.add_filtered(1);
+                sub.counters.add_dropped(1);
+                continue;
+            }
             let hit = Hit {
                 tag: c.tag.0,
                 channel: obs.channel,
@@ -364,5 +381,31 @@ mod tests {
             (1000, 992, 8)
         );
         assert!(t.balanced(8));
+    }
+
+    #[test]
+    fn oversize_bodies_are_counted_not_sent() {
+        let (idx, subs) = setup();
+        let (a, sa) = &subs[0];
+        idx.update(|m| m.add_watch(*a, Tag(1), WatchPattern::Channel(202)))
+            .unwrap();
+        sa.channels.set(202, true);
+        let keys = MatchKeys::default();
+        let mut d = Dispatcher::new(&idx);
+        for (len, queued) in [(MAX_BODY_LEN - 20, 1), (MAX_BODY_LEN - 19, 0)] {
+            let body = Bytes::from(vec![0u8; len]);
+            let obs = Observation {
+                channel: 202,
+                meta: META,
+                keys: &keys,
+                undecodable: false,
+                body: &body,
+            };
+            assert_eq!(d.dispatch(&obs, 0).queued, queued);
+        }
+        assert_eq!(drain(sa).len(), 1);
+        let t = sa.counters.totals();
+        assert_eq!((t.filtered, t.dropped), (2, 1));
+        assert!(t.balanced(0));
     }
 }
