@@ -99,6 +99,17 @@ pub struct Field<'a> {
 /// Reads a varint from the front of `buf` and advances it.
 #[inline]
 pub fn read_varint(buf: &mut &[u8]) -> Result<u64, ProtoError> {
+    // Fast path: tags and most lengths and values of NMSG fit one byte.
+    if let Some((&b, rest)) = buf.split_first() {
+        if b < 0x80 {
+            *buf = rest;
+            return Ok(u64::from(b));
+        }
+    }
+    read_varint_multi(buf)
+}
+
+fn read_varint_multi(buf: &mut &[u8]) -> Result<u64, ProtoError> {
     let mut v: u64 = 0;
     for i in 0..10 {
         let Some((&b, rest)) = buf.split_first() else {
