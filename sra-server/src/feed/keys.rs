@@ -12,20 +12,33 @@ use crate::observation::MatchKeys;
 const PACKET: (u32, u32) = (1, 12);
 
 /// Replaces the contents of `keys` with the keys of payload `vid`:`msgtype` (inner message
-/// `payload`). Returns true when the payload does not decode (an `errors` watch matches it).
+/// `payload`), each distinct value once (its first occurrence). Returns true when the payload does not decode (an `errors` watch matches it).
 /// A type this server has no schema for is not an error (choice: it is not malformed, merely
 /// unknown; channel watches still see it) and yields no key.
 pub fn extract_payload(vid: u32, msgtype: u32, payload: &[u8], keys: &mut MatchKeys) -> bool {
     keys.clear();
     let r = fields::extract(vid, msgtype, payload, &mut |k: fields::Key<'_>| {
+        // A key seen before in this payload (an RRset's owner, a question name repeated in
+        // the answer) would match the same watches with a later field: skip it. The
+        // dispatcher reports the first matching key, so hits are unchanged.
         match k.value {
-            KeyValue::Ip(IpAddr::V4(a)) => keys.push_ip(&a.octets(), k.field_idx, k.val_idx),
-            KeyValue::Ip(IpAddr::V6(a)) => keys.push_ip(&a.octets(), k.field_idx, k.val_idx),
-            KeyValue::Name(n) => keys.push_name(n, k.field_idx, k.val_idx),
+            KeyValue::Ip(IpAddr::V4(a)) => push_ip(keys, &a.octets(), k),
+            KeyValue::Ip(IpAddr::V6(a)) => push_ip(keys, &a.octets(), k),
+            KeyValue::Name(n) => {
+                if !keys.names().any(|o| o.bytes == n) {
+                    keys.push_name(n, k.field_idx, k.val_idx);
+                }
+            }
         }
         ControlFlow::Continue(())
     });
     matches!(r, Err(FieldError::Proto(_)))
+}
+
+fn push_ip(keys: &mut MatchKeys, a: &[u8], k: fields::Key<'_>) {
+    if !keys.ips().any(|o| o.bytes == a) {
+        keys.push_ip(a, k.field_idx, k.val_idx);
+    }
 }
 
 /// True when the payload does not decode (the check alone, for `errors` watches when no key
@@ -61,6 +74,10 @@ mod tests {
         extract_packet(&p, &mut s, &mut k);
         let ips: Vec<_> = k.ips().map(|k| k.bytes.to_vec()).collect();
         assert_eq!(ips, vec![vec![192, 0, 2, 1], vec![198, 51, 100, 7]]);
+        // The same address twice (source = destination) is one key.
+        p[16..20].copy_from_slice(&[192, 0, 2, 1]);
+        extract_packet(&p, &mut s, &mut k);
+        assert_eq!(k.ips().count(), 1);
         assert!(
             extract_payload(2, 1, b"\xff\xff", &mut k),
             "malformed protobuf"

@@ -1,0 +1,254 @@
+//! The ingest hot path per payload: container decode → key extraction (`nmsg::fields`) →
+//! match → fan-out, as the UDP source and ingest task run it.
+//!
+//! Input: 20,000 generator payloads (dnsdedupe, newdomain, dnsqr mixed) written as sequenced
+//! 8192-byte datagrams by the nmsg writer (what `nmsgtool -s` sends). Index: 100 sessions
+//! with 1,000 watches each (the data_path bench's mix: IPv4/IPv6 prefixes, exact and
+//! wildcard names; every tenth session also watches `*.google.com`). Three measurements in
+//! the same run, per payload:
+//! - `baseline_decode`: datagram → container → payloads (envelope decode + CRC check) alone;
+//! - `decode_extract`: the same plus key extraction into the reused `MatchKeys`;
+//! - `ingest_100x1000`: the whole ingest (decode, extract, match, hit bodies for matched
+//!   payloads, outbox offers), outboxes drained every 1,024 datagrams.
+//!
+//! Run: `cargo bench -p sra-server --bench ingest`
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use nmsg::writer::{Writer, WriterConfig};
+use nmsg::{Input, Limits};
+use sra_server::feed::{keys, ChannelStats, Ingest};
+use sra_server::generator::rng::Rng;
+use sra_server::generator::{names, Generator, Item, Kind};
+use sra_server::index::name;
+use sra_server::limiter::RLIMIT_OFF;
+use sra_server::{MatchKeys, ServerIndex, Subscriber, Tag, WatchPattern};
+
+const SESSIONS: usize = 100;
+const WATCHES: usize = 1000;
+const PAYLOADS: usize = 20_000;
+
+/// The payloads as the datagrams a sequenced 8192-byte writer sends.
+fn datagrams() -> Vec<Bytes> {
+    let kinds = [Kind::Dnsdedupe, Kind::Newdomain, Kind::Dnsqr];
+    let mut gens: Vec<Generator> = kinds
+        .iter()
+        .map(|k| Generator::new(*k, 100_000, 1, 1_700_000_000))
+        .collect();
+    let mut keys = MatchKeys::default();
+    let mut w = Writer::to_datagrams(Vec::<Vec<u8>>::new(), WriterConfig::datagram(8192));
+    for i in 0..PAYLOADS {
+        if let Item::Nmsg(p) = gens[i % 3].next_into(&mut keys) {
+            w.write(&p).unwrap();
+        }
+    }
+    w.flush().unwrap();
+    w.get_ref()
+        .0
+        .iter()
+        .map(|d| Bytes::from(d.clone()))
+        .collect()
+}
+
+fn watch(rng: &mut Rng, session: usize, i: usize) -> WatchPattern {
+    if session % 10 == 0 && i == 0 {
+        return WatchPattern::dns(&name::from_text("google.com").unwrap(), true).unwrap();
+    }
+    match rng.below(100) {
+        0..=39 => {
+            let len = *rng.pick(&[32u8, 32, 32, 32, 28, 24, 24, 24, 20, 16]);
+            WatchPattern::ip(names::ipv4(rng).into(), len).unwrap()
+        }
+        40..=49 => {
+            let len = *rng.pick(&[128u8, 64, 56, 48, 32]);
+            WatchPattern::ip(names::ipv6(rng).into(), len).unwrap()
+        }
+        _ => {
+            let text = format!(
+                "{}{}.com",
+                names::domain(rng).replace('.', "-"),
+                rng.below(1000)
+            );
+            WatchPattern::dns(&name::from_text(&text).unwrap(), rng.chance(70)).unwrap()
+        }
+    }
+}
+
+fn build_index() -> (Arc<ServerIndex>, Vec<Arc<Subscriber>>) {
+    let idx = ServerIndex::new(WATCHES + 10);
+    let mut rng = Rng::new(99);
+    let mut subs = Vec::new();
+    idx.update(|m| {
+        for s in 0..SESSIONS {
+            let sub = Arc::new(Subscriber::new(4096, RLIMIT_OFF));
+            sub.channels.set(204, true);
+            let id = m.add_session(sub.clone());
+            for i in 0..WATCHES {
+                m.add_watch(id, Tag(i as u16 + 1), watch(&mut rng, s, i))
+                    .unwrap();
+            }
+            subs.push(sub);
+        }
+    });
+    (idx, subs)
+}
+
+fn drain(subs: &[Arc<Subscriber>]) {
+    let (mut c, mut d) = (Vec::new(), Vec::new());
+    for s in subs {
+        s.outbox.try_batch(&mut c, &mut d, usize::MAX);
+        s.counters.add_sent(d.len() as u64);
+        c.clear();
+        d.clear();
+    }
+}
+
+/// Decodes every datagram and calls `f` with each container.
+fn each_container(input: &mut Input, dgs: &[Bytes], mut f: impl FnMut(usize, &nmsg::Container)) {
+    let now = Instant::now();
+    for (i, d) in dgs.iter().enumerate() {
+        if let Ok(Some(c)) = input.decode_datagram(d.clone(), None, now) {
+            f(i, &c);
+        }
+    }
+}
+
+fn bench_ingest(cr: &mut Criterion) {
+    let dgs = datagrams();
+    let (idx, subs) = build_index();
+    let stats = Arc::new(ChannelStats::default());
+    let mut ingest = Ingest::new(204, &idx, stats.clone());
+    let mut input = Input::new(Limits::default());
+
+    // One pass outside the timings: payload count, hits, check that nothing was lost.
+    each_container(&mut input, &dgs, |_, c| {
+        ingest.container(c, 0);
+    });
+    drain(&subs);
+    let t = stats.totals();
+    assert_eq!(t.payloads as usize, PAYLOADS);
+    assert_eq!(t.data_errors, 0);
+    eprintln!(
+        "setup: {SESSIONS} sessions x {WATCHES} watches; {PAYLOADS} payloads in {} datagrams \
+         ({:.0} B each); {:.4} hits per payload",
+        dgs.len(),
+        dgs.iter().map(|d| d.len()).sum::<usize>() as f64 / dgs.len() as f64,
+        t.queued as f64 / PAYLOADS as f64,
+    );
+
+    // Keys per payload, and how many repeat an earlier key of the same payload.
+    let (mut nkeys, mut dups) = (0usize, 0usize);
+    let mut mk = MatchKeys::default();
+    each_container(&mut input, &dgs, |_, c| {
+        for p in c.into_iter().flatten() {
+            keys::extract_payload(p.vid, p.msgtype, p.payload_bytes(), &mut mk);
+            let all: Vec<&[u8]> = mk.ips().chain(mk.names()).map(|k| k.bytes).collect();
+            nkeys += all.len();
+            dups += (0..all.len())
+                .filter(|&i| all[..i].contains(&all[i]))
+                .count();
+        }
+    });
+    eprintln!(
+        "{:.2} keys per payload, {:.2} of them repeats",
+        nkeys as f64 / PAYLOADS as f64,
+        dups as f64 / PAYLOADS as f64
+    );
+
+    // Thread CPU time (from /proc/thread-self/schedstat): on a shared, loaded machine a
+    // fairer per-payload cost than wall time. Linux only; 0 elsewhere.
+    let cpu_ns = || -> u64 {
+        std::fs::read_to_string("/proc/thread-self/schedstat")
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    let passes = 10u64;
+    let t0 = cpu_ns();
+    for _ in 0..passes {
+        let mut n = 0usize;
+        each_container(&mut input, &dgs, |_, c| {
+            for p in c {
+                n += p.map_or(0, |p| p.payload_bytes().len());
+            }
+        });
+        black_box(n);
+    }
+    let t1 = cpu_ns();
+    for _ in 0..passes {
+        each_container(&mut input, &dgs, |_, c| {
+            for p in c.into_iter().flatten() {
+                keys::extract_payload(p.vid, p.msgtype, p.payload_bytes(), &mut mk);
+                black_box(mk.is_empty());
+            }
+        });
+    }
+    let t2 = cpu_ns();
+    for _ in 0..passes {
+        each_container(&mut input, &dgs, |i, c| {
+            black_box(ingest.container(c, 0));
+            if i % 1024 == 1023 {
+                drain(&subs);
+            }
+        });
+        drain(&subs);
+    }
+    let t3 = cpu_ns();
+    let per = |ns: u64| ns as f64 / (passes as f64 * PAYLOADS as f64);
+    let (base, ext, all) = (per(t1 - t0), per(t2 - t1), per(t3 - t2));
+    eprintln!(
+        "thread CPU time per payload: decode {base:.0} ns (baseline), decode+extract {ext:.0} ns \
+         ({:.1}x), full ingest {all:.0} ns ({:.1}x) = {:.2} M payloads/s per core",
+        ext / base,
+        all / base,
+        1e3 / all
+    );
+
+    let mut g = cr.benchmark_group("ingest");
+    g.throughput(Throughput::Elements(PAYLOADS as u64));
+    g.sample_size(20);
+    g.bench_function("baseline_decode", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            each_container(&mut input, &dgs, |_, c| {
+                for p in c {
+                    n += p.map_or(0, |p| p.payload_bytes().len());
+                }
+            });
+            black_box(n)
+        })
+    });
+    g.bench_function("decode_extract", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            each_container(&mut input, &dgs, |_, c| {
+                for p in c.into_iter().flatten() {
+                    keys::extract_payload(p.vid, p.msgtype, p.payload_bytes(), &mut mk);
+                    n += usize::from(!mk.is_empty());
+                }
+            });
+            black_box(n)
+        })
+    });
+    g.bench_function("ingest_100x1000", |b| {
+        b.iter(|| {
+            let mut q = 0u32;
+            each_container(&mut input, &dgs, |i, c| {
+                q += ingest.container(c, 0).queued;
+                if i % 1024 == 1023 {
+                    drain(&subs);
+                }
+            });
+            drain(&subs);
+            black_box(q)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_ingest);
+criterion_main!(benches);
