@@ -9,6 +9,7 @@ use sra_keys::KeyStore;
 
 use crate::config::Config;
 use crate::dispatch::ServerIndex;
+use crate::registry::Registry;
 
 /// The server-wide state handed to each connection.
 #[derive(Debug)]
@@ -21,6 +22,10 @@ pub struct ServerContext {
     pub index: Arc<ServerIndex>,
     /// The HELLO text (contains `srad`, spec §11).
     pub hello_text: String,
+    /// The authenticated sessions (admin STATS and KILL).
+    pub registry: Registry,
+    /// UNIX time the server started.
+    pub started: u64,
     next_id: AtomicU64,
     /// Open sessions per account name (for `max_sessions`).
     sessions: Mutex<HashMap<String, u32>>,
@@ -57,6 +62,8 @@ impl ServerContext {
             keys,
             config,
             hello_text,
+            registry: Registry::default(),
+            started: crate::session::conn::unix_now(),
             next_id: AtomicU64::new(1),
             sessions: Mutex::new(HashMap::new()),
         })

@@ -23,6 +23,7 @@ pub mod index;
 pub mod limiter;
 pub mod observation;
 pub mod outbox;
+pub mod registry;
 pub mod sampler;
 pub mod server;
 pub mod session;

@@ -239,6 +239,22 @@ impl<S: Clone> Master<S> {
             .map(|(t, p)| (*t, p))
     }
 
+    /// The session's watches by kind: IPv4, IPv6, DNS, channel, errors (STATS counts).
+    pub fn watch_kinds(&self, id: SessionId) -> [u32; 5] {
+        let mut k = [0u32; 5];
+        for (_, p) in self.watches(id) {
+            let i = match p {
+                WatchPattern::Ip(IpNet::V4(_)) => 0,
+                WatchPattern::Ip(IpNet::V6(_)) => 1,
+                WatchPattern::Dns { .. } => 2,
+                WatchPattern::Channel(_) => 3,
+                WatchPattern::Errors => 4,
+            };
+            k[i] += 1;
+        }
+        k
+    }
+
     /// The number of watches of the session.
     pub fn watch_count(&self, id: SessionId) -> usize {
         self.slot(id).map_or(0, |s| s.watches.len())

@@ -69,9 +69,14 @@ pub async fn serve<S>(
     let deadline = tokio::time::sleep(Duration::from_secs(ctx.config.limits.login_deadline_secs));
     tokio::pin!(deadline);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let kill = core.kill_signal();
     let mut out = Vec::new();
     loop {
         tokio::select! {
+            _ = kill.notified() => {
+                tracing::info!(%peer, "closing: killed by an admin");
+                break;
+            }
             f = frames.next() => {
                 let frame = match f {
                     None => break,

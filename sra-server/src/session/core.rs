@@ -39,6 +39,8 @@ use crate::config::LoginKind;
 use crate::context::ServerContext;
 use crate::index::{IndexError, SessionId, Tag, WatchPattern};
 use crate::limiter::{RLIMIT_NA, RLIMIT_OFF};
+use crate::registry::{IoType, SessionInfo};
+use crate::session::admin;
 use crate::session::convert;
 use crate::subscriber::Subscriber;
 
@@ -54,6 +56,7 @@ pub enum Next {
 #[derive(Debug)]
 struct Account {
     name: String,
+    admin: bool,
     /// Entitled channels that are configured, ascending.
     channels: Vec<u16>,
     /// The account's own watch limit (key store), below the server's.
@@ -65,6 +68,8 @@ struct Account {
 /// What a successful USER yields.
 struct Login {
     name: String,
+    admin: bool,
+    via_key: bool,
     channels: Vec<u16>,
     max_watches: Option<usize>,
     max_rate: Option<u64>,
@@ -75,6 +80,8 @@ impl Login {
     fn of(a: &sra_keys::Account) -> Login {
         Login {
             name: a.name.clone(),
+            admin: a.admin,
+            via_key: a.key_sha256.is_some(),
             channels: a.channels.iter().collect(),
             max_watches: a.max_watches.map(|n| n as usize),
             max_rate: a.max_rate_limit,
@@ -96,6 +103,8 @@ pub struct SessionCore {
     trace: u32,
     sndbuf: u32,
     reporter: MissedReporter,
+    client_id: u64,
+    kill: Arc<tokio::sync::Notify>,
 }
 
 fn ok(op: Op, text: impl Into<String>) -> Message {
@@ -118,6 +127,7 @@ impl SessionCore {
         let lim = &ctx.config.limits;
         let sub = Arc::new(Subscriber::new(lim.outbox_hits, lim.rate_limit.value()));
         let reporter = MissedReporter::new(Some(lim.report_secs), now);
+        let ctx_id = ctx.next_client_id();
         SessionCore {
             ctx,
             logins,
@@ -129,13 +139,15 @@ impl SessionCore {
             trace: 0,
             sndbuf: 0,
             reporter,
+            client_id: ctx_id,
+            kill: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
     /// The server HELLO, to send first (tag 0).
     pub fn hello(&self) -> Message {
         Message::Hello(Hello {
-            id: self.ctx.next_client_id(),
+            id: self.client_id,
             pvers_min: 1,
             pvers_max: 2,
             text: self.ctx.hello_text.clone(),
@@ -150,6 +162,11 @@ impl SessionCore {
     /// The delivery state shared with the index and the writer.
     pub fn subscriber(&self) -> &Arc<Subscriber> {
         &self.sub
+    }
+
+    /// Notified when an admin KILLs this session: the connection should close.
+    pub fn kill_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.kill.clone()
     }
 
     /// The account name once authenticated.
@@ -191,7 +208,7 @@ impl SessionCore {
                 }
                 Next::Continue
             }
-            Message::User(u) => self.user_request(tag, &u.name, out),
+            Message::User(u) => self.user_request(tag, &u.name, now, out),
             _ if self.account.is_none() => {
                 out.push((tag, err(op, "not authenticated; send USER first")));
                 Next::Continue
@@ -203,7 +220,13 @@ impl SessionCore {
         }
     }
 
-    fn user_request(&mut self, tag: u16, name: &str, out: &mut Vec<(u16, Message)>) -> Next {
+    fn user_request(
+        &mut self,
+        tag: u16,
+        name: &str,
+        now: u64,
+        out: &mut Vec<(u16, Message)>,
+    ) -> Next {
         if self.account.is_some() {
             out.push((tag, err(Op::User, "already authenticated")));
             return Next::Continue;
@@ -218,6 +241,8 @@ impl SessionCore {
         };
         let Login {
             name,
+            admin,
+            via_key,
             channels: entitled,
             max_watches,
             max_rate,
@@ -241,11 +266,28 @@ impl SessionCore {
         channels.sort_unstable();
         channels.dedup();
         let sub = self.sub.clone();
-        self.id = Some(self.ctx.index.update(|m| m.add_session(sub)));
+        let id = self.ctx.index.update(|m| m.add_session(sub));
+        self.id = Some(id);
+        self.ctx.registry.insert(SessionInfo {
+            sn: self.client_id as u32,
+            user: name.clone(),
+            admin,
+            io: match (via_key, self.peer) {
+                (true, _) => IoType::Apikey,
+                (false, None) => IoType::Unix,
+                (false, Some(_)) => IoType::Tcp,
+            },
+            peer: self.peer,
+            since: now,
+            id,
+            sub: self.sub.clone(),
+            kill: self.kill.clone(),
+        });
         tracing::info!(user = %name, "authorized");
         out.push((tag, ok(Op::User, format!("{name} authorized"))));
         self.account = Some(Account {
             name,
+            admin,
             channels,
             max_watches,
             max_rate,
@@ -264,6 +306,8 @@ impl SessionCore {
             if let Some(u) = self.ctx.config.user(value) {
                 return Ok(Login {
                     name: u.name.clone(),
+                    admin: u.admin,
+                    via_key: false,
                     channels: u.channels.clone(),
                     max_watches: None,
                     max_rate: None,
@@ -294,6 +338,10 @@ impl SessionCore {
                 format!("invalid user {}", value.escape_debug())
             }
         }))
+    }
+
+    fn is_admin(&self) -> bool {
+        self.account.as_ref().is_some_and(|a| a.admin)
     }
 
     fn entitled(&self, ch: u16) -> Result<(), String> {
@@ -427,10 +475,15 @@ impl SessionCore {
                 tag,
                 err(op, "mgmt is deprecated, please upgrade and use \"stats\""),
             )),
-            Message::StatsReq(_) | Message::KillReq(_) => out.push((
-                tag,
-                err(op, "admin requests are not available on this server"),
-            )),
+            Message::StatsReq(_) | Message::KillReq(_) if !self.is_admin() => {
+                out.push((tag, err(op, "admin users only")))
+            }
+            Message::StatsReq(r) => {
+                for m in admin::stats(&self.ctx, &r, now) {
+                    out.push((tag, m));
+                }
+            }
+            Message::KillReq(k) => out.push((tag, admin::kill(&self.ctx, &k))),
             Message::Join(_) => out.push((tag, err(op, "JOIN is not supported"))),
             other => out.push((tag, err(other.op(), "unexpected request"))),
         }
@@ -492,6 +545,7 @@ impl Drop for SessionCore {
         }
         if let Some(a) = &self.account {
             self.ctx.end_session(&a.name);
+            self.ctx.registry.remove(self.client_id as u32);
         }
         self.sub.outbox.close();
     }

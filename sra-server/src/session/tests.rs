@@ -281,3 +281,85 @@ fn account_limits_from_the_key_store() {
     };
     assert_eq!(got.max_pkts_per_sec, RlimitValue::Value(50));
 }
+
+#[test]
+fn admin_stats_and_kill() {
+    use axa_proto::{Kill, StatsReq};
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/axa-test-suite.toml");
+    let cfg = std::fs::read_to_string(p).unwrap()
+        + "\n[[user]]\nname = \"root\"\nchannels = [221]\nadmin = true\n";
+    let c = ServerContext::new(Config::parse(&cfg).unwrap());
+    let mut s = login(&c);
+    send(&mut s, 1, watch("ch=221"));
+    send(&mut s, 2, watch("ip=10.0.0.0/8"));
+    send(&mut s, 3, watch("dns=*.google.com"));
+    send(
+        &mut s,
+        0,
+        Message::Channel(ChannelOnOff { ch: 221, on: true }),
+    );
+    let req = |t: u8, user: &str| {
+        Message::StatsReq(StatsReq {
+            version: 1,
+            stats_type: t,
+            user: user.into(),
+            sn: 0,
+        })
+    };
+    // Not an admin.
+    let (_, out) = send(&mut s, 7, req(2, ""));
+    assert_eq!(
+        text(&out[0].1),
+        (false, Op::StatsReq as u8, "admin users only".into())
+    );
+
+    let mut admin = SessionCore::new(c.clone(), vec![LoginKind::User], None, 0);
+    assert!(text(&send(&mut admin, 0, user("root")).1[0].1).0);
+    let json = |tag: u16, m: &Message| {
+        axa_proto::json::frame_to_json(&m.to_frame(tag, 1, Direction::FromSra).unwrap()).unwrap()
+    };
+    let (_, out) = send(&mut admin, 7, req(2, ""));
+    assert_eq!(out.len(), 1);
+    let Message::StatsRsp(r) = &out[0].1 else {
+        panic!("{out:?}")
+    };
+    assert_eq!((r.sys_objs_cnt, r.user_objs_cnt, r.result), (1, 2, 1));
+    let j = json(7, &out[0].1);
+    for want in [
+        r#""result":"success""#,
+        r#""server_type":"sra""#,
+        r#""user_cnt":2"#,
+        r#""sra_ipv4_watch_cnt":1"#,
+        r#""sra_dns_watch_cnt":1"#,
+        r#""sra_ch_watch_cnt":1"#,
+        r#""user":"valid-user""#,
+        r#""user":"root""#,
+        r#""is_admin":true"#,
+        r#""io_type":"unix""#,
+    ] {
+        assert!(j.contains(want), "{want} missing in {j}");
+    }
+    let (_, out) = send(&mut admin, 8, req(4, "nobody"));
+    let Message::StatsRsp(r) = &out[0].1 else {
+        panic!()
+    };
+    assert_eq!((r.sys_objs_cnt, r.user_objs_cnt, r.result), (1, 0, 2));
+
+    // KILL by name: the session is told to close; an unknown name is "not found".
+    let kill = |user: &str| {
+        Message::KillReq(Kill {
+            mode: 2,
+            user: user.into(),
+            sn: 0,
+            result: 0,
+        })
+    };
+    let (_, out) = send(&mut admin, 9, kill("valid-user"));
+    assert!(matches!(&out[0].1, Message::KillRsp(k) if k.result == 1 && k.user == "valid-user"));
+    use futures::FutureExt;
+    assert!(s.kill_signal().notified().now_or_never().is_some());
+    let (_, out) = send(&mut admin, 9, kill("nobody"));
+    assert!(matches!(&out[0].1, Message::KillRsp(k) if k.result == 2));
+    drop(s);
+    assert_eq!(c.registry.len(), 1);
+}
