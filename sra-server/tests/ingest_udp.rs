@@ -210,3 +210,37 @@ async fn bind_errors_are_reported() {
     assert!(e.to_string().contains("192.0.2.1:8430"), "{e}");
     let _ = SocketAddr::from(([127, 0, 0, 1], 0));
 }
+
+/// SIE channels are IPv4 broadcast: bind the loopback broadcast address (the packets never
+/// leave `lo`). Two inputs share the port (SO_REUSEADDR/SO_REUSEPORT, as nmsgtool sets them)
+/// and both get every broadcast datagram.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcast_address_shared_by_two_inputs() {
+    let bcast = Ipv4Addr::new(127, 255, 255, 255);
+    let port = free_ports(1);
+    let src = Source::Udp {
+        addr: IpAddr::V4(bcast),
+        ports: PortRange {
+            first: port,
+            last: port,
+        },
+    };
+    let (idx, id, sub) = one_subscriber(204);
+    watch_dns(&idx, id, 1, "*.example.com");
+    sub.channels.set(205, true);
+    let a = RunningChannel::start(&channel(204, src.clone()), &idx).unwrap();
+    let b = RunningChannel::start(&channel(205, src), &idx).unwrap();
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.set_broadcast(true).unwrap();
+    s.connect((bcast, port)).unwrap();
+    let mut w = Writer::to_datagrams(s, WriterConfig::datagram(1280));
+    w.write(&dnsdedupe(0, "b.example.com", [1, 2, 3, 4], &[], 0))
+        .unwrap();
+    w.flush().unwrap();
+    let hits = collect_until(&sub, 10, |h| h.len() >= 2).await;
+    let mut chans: Vec<u16> = hits.iter().map(|h| h.channel).collect();
+    chans.sort_unstable();
+    assert_eq!(chans, vec![204, 205]);
+    assert_eq!(a.stats().totals().payloads, 1);
+    assert_eq!(b.stats().totals().payloads, 1);
+}
