@@ -7,7 +7,8 @@
 //! watches; then the observation is matched. The hit body (an NMSG container holding the one
 //! payload, spec §1.6.5) is built **only when at least one session wants the observation**,
 //! once, and shared by every session it goes to. An unmatched payload therefore costs no
-//! allocation at all after warm-up. IP packets are matched on their addresses (and the DNS
+//! allocation in ingest after warm-up (`nmsg::fields` itself allocates only for dnsqr
+//! responses split into IP fragments and for base:encode JSON). IP packets are matched on their addresses (and the DNS
 //! names inside DNS-over-UDP packets); their body is the datagram itself, shared, never
 //! copied. Input loss reported by a source is charged to the sessions with
 //! [`Dispatcher::report_loss`].
@@ -18,8 +19,9 @@
 //! twice for matched observations (a small share of the traffic) and once for the rest.
 //!
 //! When the index holds no IP or DNS watch at all, key extraction is skipped (and with no
-//! `errors` watch either, the decodability check too); [`ChannelTotals::undecodable`](super::ChannelTotals::undecodable) counts
-//! only what was checked.
+//! `errors` watch either, the decodability check too);
+//! [`ChannelTotals::undecodable`](super::ChannelTotals::undecodable) counts only what was
+//! checked.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -12,9 +12,10 @@ use crate::observation::MatchKeys;
 const PACKET: (u32, u32) = (1, 12);
 
 /// Replaces the contents of `keys` with the keys of payload `vid`:`msgtype` (inner message
-/// `payload`), each distinct value once (its first occurrence). Returns true when the payload does not decode (an `errors` watch matches it).
-/// A type this server has no schema for is not an error (choice: it is not malformed, merely
-/// unknown; channel watches still see it) and yields no key.
+/// `payload`), each distinct value once (its first occurrence). Returns true when the payload
+/// does not decode (an `errors` watch matches it). A type this server has no schema for is not
+/// an error (choice: it is not malformed, merely unknown; channel watches still see it) and
+/// yields no key.
 pub fn extract_payload(vid: u32, msgtype: u32, payload: &[u8], keys: &mut MatchKeys) -> bool {
     keys.clear();
     let r = fields::extract(vid, msgtype, payload, &mut |k: fields::Key<'_>| {

@@ -1,5 +1,5 @@
-//! The built-in traffic [`Generator`](crate::generator::Generator) as a channel source, paced
-//! at its configured rate (items per second) on the wall clock.
+//! The built-in traffic [`Generator`] as a channel source, paced at its configured rate
+//! (items per second) on the wall clock.
 //!
 //! NMSG kinds go to ingest as payload batches, the darknet kind as packet batches. The
 //! generator's own match keys are not used: ingest extracts keys from the payload bytes with

@@ -4,7 +4,7 @@
 //! Four kinds, one per [`config::Source`] variant:
 //! - [`udp`]: NMSG datagrams on one socket per port (unicast or broadcast address), with
 //!   fragment reassembly and per-(sequence_id, sender) loss counting by [`nmsg::Input`];
-//! - [`file`]: replay of an NMSG file, paced in payloads per second, optionally looping;
+//! - [`file`](mod@file): replay of an NMSG file, paced in payloads per second, optionally looping;
 //! - [`pcap`]: replay of a classic pcap file of IP packets, paced in packets per second;
 //! - [`generator`]: the built-in traffic [`crate::generator`] at its configured rate.
 //!
