@@ -10,5 +10,7 @@ mod common;
 mod entitlement;
 mod examples;
 mod reconnect;
+mod server_drop;
+mod srad_process;
 mod sratool_acceptance;
 mod sratunnel_tls;
