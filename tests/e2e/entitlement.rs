@@ -1,15 +1,17 @@
 //! Scenario e: two API-key users over TLS; one can never switch on, watch or see the other's
 //! channels, and sees only its own watches.
 
+use std::time::Duration;
+
 use axa::client::transport::TransportOptions;
 use axa::client::{
-    CertPin, Client, ClientError, ClientOptions, SessionError, TlsOptions, TlsVerify,
+    CertPin, Client, ClientError, ClientOptions, Event, Events, SessionError, TlsOptions, TlsVerify,
 };
 use axa::proto::{Watch, WatchMode};
 
 use crate::common::{keys, Keys, TestServer};
 
-async fn login(k: &Keys, port: u16, name: &str) -> Client {
+async fn login(k: &Keys, port: u16, name: &str) -> (Client, Events) {
     let opts = ClientOptions {
         origin: "e2e".into(),
         transport: TransportOptions {
@@ -22,10 +24,24 @@ async fn login(k: &Keys, port: u16, name: &str) -> Client {
         ..ClientOptions::default()
     };
     let spec = format!("apikey:{}@127.0.0.1,{port}", k.api_key(name));
-    let (client, _events) = Client::connect_str(&spec, &opts).await.unwrap();
+    let (client, events) = Client::connect_str(&spec, &opts).await.unwrap();
     let text = client.authenticated().await.unwrap().unwrap_or_default();
     assert!(text.starts_with(name), "{text}");
-    client
+    (client, events)
+}
+
+/// The channels of the hits that arrive within `d`.
+async fn hit_channels(events: &mut Events, d: Duration) -> Vec<u16> {
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(d, async {
+        while let Some(ev) = events.next().await {
+            if let Event::Hit { whit, .. } = ev {
+                out.push(whit.ch());
+            }
+        }
+    })
+    .await;
+    out
 }
 
 fn refused<T: std::fmt::Debug>(r: Result<T, ClientError>) -> String {
@@ -61,8 +77,8 @@ source = {{ kind = "generator", generator = "newdomain", rate = 50, seed = 213 }
 "#,
         k.config_tables()
     ));
-    let alice = login(&k, s.port(0), "alice").await;
-    let bob = login(&k, s.port(0), "bob").await;
+    let (alice, mut alice_events) = login(&k, s.port(0), "alice").await;
+    let (bob, mut bob_events) = login(&k, s.port(0), "bob").await;
 
     alice.watch(1, watch("ch=204")).await.unwrap();
     alice.watch(2, watch("dns=*.example.com")).await.unwrap();
@@ -75,6 +91,9 @@ source = {{ kind = "generator", generator = "newdomain", rate = 50, seed = 213 }
     let e = refused(alice.watch(3, watch("ch=213")).await);
     assert!(e.contains("WATCH"), "{e}");
     alice.channel(204, true).await.unwrap();
+    bob.channel(213, true).await.unwrap();
+    // Switching on "all" only reaches the user's own channels.
+    alice.channel(axa::proto::CH_ALL, true).await.unwrap();
 
     // Each sees only its own watches and channels.
     let mine: Vec<(u16, String)> = alice
@@ -120,4 +139,12 @@ source = {{ kind = "generator", generator = "newdomain", rate = 50, seed = 213 }
         .map(|c| c.ch)
         .collect();
     assert!(chans.contains(&213) && !chans.contains(&204), "{chans:?}");
+
+    // Both channels carry traffic; each user gets only its own.
+    let (a, b) = tokio::join!(
+        hit_channels(&mut alice_events, Duration::from_millis(700)),
+        hit_channels(&mut bob_events, Duration::from_millis(700))
+    );
+    assert!(!a.is_empty() && a.iter().all(|&c| c == 204), "{a:?}");
+    assert!(!b.is_empty() && b.iter().all(|&c| c == 213), "{b:?}");
 }

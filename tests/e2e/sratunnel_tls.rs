@@ -181,3 +181,36 @@ fn pcap_packets(data: &[u8]) -> Vec<&[u8]> {
     assert_eq!(at, data.len(), "trailing bytes");
     out
 }
+
+#[test]
+fn sratool_over_tls_with_api_key() {
+    let k = keys(&[("tester", "204")]);
+    let s = server(&k);
+    let cmds = k.dir.path().join("cmds");
+    let lines = [
+        format!(
+            "connect apikey:{}@127.0.0.1,{}",
+            k.api_key("tester"),
+            s.port(0)
+        ),
+        "1 watch dns=*.com".into(),
+        "1 count 2".into(),
+        "channel 204 on".into(),
+        "sleep 1".into(),
+        "quit".into(),
+    ];
+    std::fs::write(&cmds, lines.join("\n") + "\n").unwrap();
+    let mut cmd = Command::new(bin("sratool"));
+    cmd.args(["--pin", &k.pin, "-N", "-c"])
+        .arg(&cmds)
+        .arg("-n")
+        .arg(k.dir.path().join("no-config"));
+    let r = run(cmd, Duration::from_secs(15));
+    assert!(r.stdout.contains("OK USER tester authorized"), "{r:?}");
+    assert!(
+        !r.stdout.contains(k.api_key("tester")),
+        "the key is never echoed"
+    );
+    assert_eq!(r.stdout.matches("1 ch204 ").count(), 2, "{r:?}");
+    assert!(r.stdout.contains("packet count limit exceeded"), "{r:?}");
+}
