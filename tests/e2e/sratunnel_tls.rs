@@ -8,7 +8,7 @@ use std::time::Duration;
 use axa::nmsg::reader::{DatagramReader, StreamReader};
 use axa::nmsg::{Limits, Payload};
 
-use crate::common::{bin, has_name_under, keys, names, run, Keys, Run, TestServer};
+use crate::common::{bin, has_name_under, keys, names, run, wait_for, Keys, Run, TestServer};
 
 fn server(k: &Keys) -> TestServer {
     TestServer::start(&format!(
@@ -100,13 +100,22 @@ fn tls_wrong_pin_is_refused() {
         .arg(format!("nmsg:file:{}", k.dir.path().join("x").display()))
         .arg("-n")
         .arg(k.dir.path().join("no-config"));
-    let r = run(cmd, Duration::from_secs(2));
-    assert!(r.status.is_none(), "must keep retrying, not succeed: {r:?}");
-    let text = format!("{}{}", r.stdout, r.stderr).to_lowercase();
-    assert!(
-        text.contains("pin") || text.contains("certificate"),
-        "{r:?}"
-    );
+    let log = k.dir.path().join("log");
+    let file = std::fs::File::create(&log).unwrap();
+    let mut child = cmd
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .spawn()
+        .unwrap();
+    let refused = wait_for(Duration::from_secs(10), || {
+        let text = std::fs::read_to_string(&log).ok()?.to_lowercase();
+        (text.contains("pin") || text.contains("certificate")).then_some(text)
+    });
+    let exited = child.try_wait().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(refused.is_some(), "no certificate error reported");
+    assert!(exited.is_none(), "must keep retrying, not exit: {exited:?}");
 }
 
 #[test]
