@@ -38,6 +38,7 @@ fn sratool(port: u16, lines: &[&str]) -> Run {
         .arg(dir.path().join("no-config"));
     let r = run(cmd, Duration::from_secs(15));
     assert!(r.status.is_some(), "sratool hung: {r:?}");
+    assert!(!r.stderr.contains("unrecognized"), "{}", r.stderr);
     r
 }
 
