@@ -35,6 +35,7 @@ address = "SOCKET"
 
 [limits]
 outbox_hits = 256
+report_secs = 1
 
 [[channel]]
 number = 221
@@ -82,6 +83,8 @@ struct RawClient {
     dec: FrameDecoder,
     buf: BytesMut,
     hits: u64,
+    /// Sum of the `dropped` deltas of the MISSED reports received.
+    missed_dropped: u64,
 }
 
 impl RawClient {
@@ -91,6 +94,7 @@ impl RawClient {
             dec: FrameDecoder::new(Direction::FromSra),
             buf: BytesMut::new(),
             hits: 0,
+            missed_dropped: 0,
         }
     }
 
@@ -105,6 +109,8 @@ impl RawClient {
             while let Some(f) = self.dec.decode(&mut self.buf).unwrap() {
                 if f.op() == Op::Whit {
                     self.hits += 1;
+                } else if let Ok(Message::Missed(m)) = f.message() {
+                    self.missed_dropped += m.dropped;
                 } else {
                     return Some((f.tag(), f.message().unwrap()));
                 }
@@ -160,10 +166,21 @@ fn stalled(path: &Path, stall: Duration) -> (Acct, u64) {
     );
     while c.next(Duration::from_millis(300)).is_some() {}
     c.send(3, Message::Acct);
-    match c.reply(Op::Acct) {
-        Message::Ok(r) => (parse_acct(&r.text), c.hits),
+    let acct = match c.reply(Op::Acct) {
+        Message::Ok(r) => parse_acct(&r.text),
         other => panic!("{other:?}"),
+    };
+    // MISSED reports (at most one per report_secs = 1) carry deltas that add up to the
+    // congestion total once the last report is out.
+    let deadline = Instant::now() + Duration::from_secs(4);
+    while c.missed_dropped < acct.congested && Instant::now() < deadline {
+        c.next(Duration::from_millis(200));
     }
+    assert_eq!(
+        c.missed_dropped, acct.congested,
+        "MISSED deltas vs ACCT: {acct:?}"
+    );
+    (acct, c.hits)
 }
 
 /// A fast session: counts its hits while `setup` has shaped it.
