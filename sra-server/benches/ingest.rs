@@ -9,7 +9,12 @@
 //! - `baseline_decode`: datagram → container → payloads (envelope decode + CRC check) alone;
 //! - `decode_extract`: the same plus key extraction into the reused `MatchKeys`;
 //! - `ingest_100x1000`: the whole ingest (decode, extract, match, hit bodies for matched
-//!   payloads, outbox offers), outboxes drained every 1,024 datagrams.
+//!   payloads, outbox offers), outboxes drained every 1,024 datagrams;
+//! - `ingest_100x1000_channel_off`: the same traffic on a channel no session has on (the
+//!   ingest then only decodes and counts).
+//!
+//! Before the criterion runs, the thread CPU time per payload of each stage is printed (a
+//! fairer figure than wall time on a shared, loaded machine).
 //!
 //! Run: `cargo bench -p sra-server --bench ingest`
 
@@ -122,6 +127,8 @@ fn bench_ingest(cr: &mut Criterion) {
     let (idx, subs) = build_index();
     let stats = Arc::new(ChannelStats::default());
     let mut ingest = Ingest::new(204, &idx, stats.clone());
+    // Channel 205 is off in every session.
+    let mut unwanted = Ingest::new(205, &idx, Arc::new(ChannelStats::default()));
     let mut input = Input::new(Limits::default());
 
     // One pass outside the timings: payload count, hits, check that nothing was lost.
@@ -198,14 +205,26 @@ fn bench_ingest(cr: &mut Criterion) {
         drain(&subs);
     }
     let t3 = cpu_ns();
+    for _ in 0..passes {
+        each_container(&mut input, &dgs, |_, c| {
+            black_box(unwanted.container(c, 0));
+        });
+    }
+    let t4 = cpu_ns();
     let per = |ns: u64| ns as f64 / (passes as f64 * PAYLOADS as f64);
-    let (base, ext, all) = (per(t1 - t0), per(t2 - t1), per(t3 - t2));
+    let (base, ext, all, miss) = (per(t1 - t0), per(t2 - t1), per(t3 - t2), per(t4 - t3));
     eprintln!(
         "thread CPU time per payload: decode {base:.0} ns (baseline), decode+extract {ext:.0} ns \
          ({:.1}x), full ingest {all:.0} ns ({:.1}x) = {:.2} M payloads/s per core",
         ext / base,
         all / base,
         1e3 / all
+    );
+    eprintln!(
+        "thread CPU time per payload on a channel no session has on: {miss:.0} ns ({:.1}x) = \
+         {:.2} M payloads/s per core",
+        miss / base,
+        1e3 / miss
     );
 
     let mut g = cr.benchmark_group("ingest");
@@ -245,6 +264,13 @@ fn bench_ingest(cr: &mut Criterion) {
             });
             drain(&subs);
             black_box(q)
+        })
+    });
+    g.bench_function("ingest_100x1000_channel_off", |b| {
+        b.iter(|| {
+            each_container(&mut input, &dgs, |_, c| {
+                black_box(unwanted.container(c, 0));
+            });
         })
     });
     g.finish();

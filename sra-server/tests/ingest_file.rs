@@ -102,3 +102,20 @@ async fn missing_file_fails_at_start() {
     .unwrap_err();
     assert!(e.to_string().contains("/nonexistent/x.nmsg"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nobody_listening_only_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(&dir, "c.nmsg", &payloads(), false);
+    let (idx, id, sub) = one_subscriber(204);
+    watch_dns(&idx, id, 1, "*.example.org");
+    // The replay feeds channel 99, which the only session has not switched on.
+    let mut ch = RunningChannel::start(&channel(99, file(path, None, false)), &idx).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), ch.finished())
+        .await
+        .unwrap();
+    let t = ch.stats().totals();
+    assert_eq!((t.payloads, t.considered, t.queued), (10, 0, 0), "{t:?}");
+    assert!(drain(&sub).is_empty());
+    assert_eq!(sub.counters.totals().filtered, 0);
+}

@@ -18,7 +18,9 @@
 //! on matches ([`Ingest::payload`]) and builds the body only then. The matching work is done
 //! twice for matched observations (a small share of the traffic) and once for the rest.
 //!
-//! When the index holds no IP or DNS watch at all, key extraction is skipped (and with no
+//! When no session has the channel on, nothing can match: payloads are decoded and counted
+//! only ([`Ingest::channel_active`], checked once per container or batch). When the index
+//! holds no IP or DNS watch at all, key extraction is skipped (and with no
 //! `errors` watch either, the decodability check too);
 //! [`ChannelTotals::undecodable`](super::ChannelTotals::undecodable) counts only what was
 //! checked.
@@ -126,14 +128,27 @@ impl Ingest {
         &self.stats
     }
 
+    /// True when some session has this channel on: otherwise no observation can give a hit
+    /// (every watch kind requires the channel on) and matching is skipped. Checked once per
+    /// unit, not per payload.
+    pub fn channel_active(&mut self) -> bool {
+        let ch = self.channel;
+        self.reader
+            .current()
+            .sessions()
+            .any(|(_, s)| s.channels.is_on(ch))
+    }
+
     /// Processes one unit from a source, at UNIX second `now_sec`.
     pub fn unit(&mut self, unit: Unit, now_sec: u32) -> Outcome {
         match unit {
             Unit::Container(c) => self.container(&c, now_sec),
             Unit::Payloads(ps) => {
                 let mut out = Outcome::default();
-                for p in &ps {
-                    add(&mut out, self.payload(p, now_sec));
+                if self.channel_active() {
+                    for p in &ps {
+                        add(&mut out, self.payload(p, now_sec));
+                    }
                 }
                 self.stats.add_payloads(ps.len() as u64);
                 self.stats
@@ -142,8 +157,10 @@ impl Ingest {
             }
             Unit::Packets(ps) => {
                 let mut out = Outcome::default();
-                for p in &ps {
-                    add(&mut out, self.packet(p, now_sec));
+                if self.channel_active() {
+                    for p in &ps {
+                        add(&mut out, self.packet(p, now_sec));
+                    }
                 }
                 self.stats.add_packets(ps.len() as u64);
                 self.stats
@@ -158,14 +175,18 @@ impl Ingest {
     }
 
     /// Matches every payload of a decoded container. Payloads that fail their CRC or do not
-    /// decode as an envelope are counted as data errors and skipped.
+    /// decode as an envelope are counted as data errors and skipped. When no session has the
+    /// channel on, payloads are only decoded and counted.
     pub fn container(&mut self, c: &Container, now_sec: u32) -> Outcome {
         let (mut out, mut ok, mut bad) = (Outcome::default(), 0u64, 0u64);
+        let active = self.channel_active();
         for r in c {
             match r {
                 Ok(p) => {
                     ok += 1;
-                    add(&mut out, self.payload(&p, now_sec));
+                    if active {
+                        add(&mut out, self.payload(&p, now_sec));
+                    }
                 }
                 Err(e) => {
                     bad += 1;
