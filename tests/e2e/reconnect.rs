@@ -144,3 +144,50 @@ fn tunnel_reconnects_and_restores_its_watches() {
     );
     drop(second);
 }
+
+/// The same through the `sratunnel` process: it outlives a server restart and completes its
+/// `-C` count with hits from both servers.
+#[test]
+fn sratunnel_process_reconnects() {
+    use std::process::{Command, Stdio};
+
+    use crate::common::{bin, wait_for};
+
+    let first = TestServer::start(&config(0, 3));
+    let port = first.port(0);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.nmsg");
+    let log = dir.path().join("log");
+    let mut child = Command::new(bin("sratunnel"))
+        .args(["-s", &format!("tcp:tunnel@127.0.0.1,{port}")])
+        .args(["-w", "ch=204", "-c", "204", "-C", "60", "-u", "-d"])
+        .arg("-o")
+        .arg(format!("nmsg:file:{}", out.display()))
+        .arg("-n")
+        .arg(dir.path().join("none"))
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let size = || std::fs::metadata(&out).map_or(0, |m| m.len());
+    let started = wait_for(Duration::from_secs(10), || (size() > 0).then_some(()));
+    first.stop();
+    let second = TestServer::start(&config(port, 4));
+    let done = wait_for(Duration::from_secs(15), || child.try_wait().unwrap());
+    if done.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(started.is_some(), "no hit before the restart: {text}");
+    assert!(done.is_some_and(|s| s.success()), "did not finish: {text}");
+    assert!(text.contains("re-connect"), "{text}");
+    assert_eq!(text.matches("connected to").count(), 2, "{text}");
+    let data = std::fs::read(&out).unwrap();
+    let n = axa::nmsg::reader::StreamReader::new(&data[..], axa::nmsg::Limits::default())
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
+        .len();
+    assert_eq!(n, 60);
+    drop(second);
+}
