@@ -11,8 +11,10 @@
 //! account name and no secret, as `tcp:user@host` clients send it) is only for such trusted
 //! listeners; `apikey` logins (USER carries an API key, checked against the key store) are
 //! for TLS. Accounts for `user` logins are listed in `[[user]]` tables; API keys live in the
-//! key store file. A TLS listener with no `[tls]` table gets a generated self-signed
-//! certificate at start-up.
+//! key store file. A TLS listener with no `[tls]` table gets a generated self-signed RSA-2048
+//! certificate: kept as `cert.pem`/`key.pem` in `server.data_dir` and reused at the next start
+//! when a data directory is configured (`srad` always sets one, see [`default_data_dir`]),
+//! generated afresh in memory otherwise.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -64,7 +66,9 @@ pub struct Config {
 pub struct ServerSection {
     /// The API key store file (`sra-keys` format).
     pub key_store: Option<PathBuf>,
-    /// Where the server keeps state (generated certificate, ...).
+    /// Where the server keeps state: the generated TLS certificate and key (`cert.pem`,
+    /// `key.pem`). Created with mode 0700 when needed. `srad` falls back to
+    /// [`default_data_dir`].
     pub data_dir: Option<PathBuf>,
     /// The host name in the HELLO text (default: the system's).
     pub hostname: Option<String>,
@@ -352,6 +356,23 @@ name = "demo"
 channels = [14, 202, 204, 213]
 "#;
 
+/// The data directory `srad` uses when neither `--data-dir` nor `server.data_dir` names one:
+/// `$SRAD_DATA_DIR`, else `$XDG_DATA_HOME/srad` (if absolute), else `$HOME/.local/share/srad`,
+/// else `./srad-data`. `env` looks up an environment variable (`std::env::var_os`).
+pub fn default_data_dir(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> PathBuf {
+    let set = |k: &str| env(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(d) = set("SRAD_DATA_DIR") {
+        return d;
+    }
+    if let Some(d) = set("XDG_DATA_HOME").filter(|d| d.is_absolute()) {
+        return d.join("srad");
+    }
+    if let Some(h) = set("HOME") {
+        return h.join(".local/share/srad");
+    }
+    PathBuf::from("srad-data")
+}
+
 fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())]
         .iter()
@@ -394,6 +415,24 @@ impl Config {
             channels: Vec::new(),
             users: Vec::new(),
         })
+    }
+
+    /// Sets the port of every TLS (or plain-TCP) listener to `port`, keeping its host; returns
+    /// how many listeners changed (0: there is no listener of that kind).
+    pub fn set_listener_port(&mut self, kind: ListenerKind, port: u16) -> usize {
+        let mut changed = 0;
+        for l in &mut self.listeners {
+            let l = l.get_mut();
+            if l.kind != kind {
+                continue;
+            }
+            if let Some(mut a) = l.socket_addr() {
+                a.set_port(port);
+                l.address = a.to_string();
+                changed += 1;
+            }
+        }
+        changed
     }
 
     /// The channel with number `n`.
@@ -610,6 +649,42 @@ mod tests {
         assert_eq!(Config::embedded_default().listeners.len(), 2);
         assert_eq!(c.limits.report_secs, 10);
         assert_eq!(c.limits.rate_limit.value(), RLIMIT_OFF);
+    }
+
+    #[test]
+    fn default_data_dir_order() {
+        fn env<'a>(
+            vars: &'a [(&'a str, &'a str)],
+        ) -> impl Fn(&str) -> Option<std::ffi::OsString> + 'a {
+            move |k| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        }
+        let all = [
+            ("SRAD_DATA_DIR", "/srv/srad"),
+            ("XDG_DATA_HOME", "/x"),
+            ("HOME", "/home/u"),
+        ];
+        assert_eq!(default_data_dir(env(&all)), Path::new("/srv/srad"));
+        assert_eq!(default_data_dir(env(&all[1..])), Path::new("/x/srad"));
+        let relative_xdg = [("XDG_DATA_HOME", "x"), ("HOME", "/home/u")];
+        assert_eq!(
+            default_data_dir(env(&relative_xdg)),
+            Path::new("/home/u/.local/share/srad")
+        );
+        assert_eq!(default_data_dir(env(&[])), Path::new("srad-data"));
+    }
+
+    #[test]
+    fn listener_port_override() {
+        let mut c = Config::embedded_default();
+        assert_eq!(c.set_listener_port(ListenerKind::Tls, 0), 1);
+        assert_eq!(c.set_listener_port(ListenerKind::Tcp, 10021), 1);
+        assert_eq!(c.set_listener_port(ListenerKind::Unix, 1), 0);
+        let addrs: Vec<_> = c.listeners.iter().map(|l| &l.get_ref().address).collect();
+        assert_eq!(addrs, ["127.0.0.1:0", "127.0.0.1:10021"]);
     }
 
     fn fails(text: &str) -> ConfigError {

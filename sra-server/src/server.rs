@@ -1,22 +1,28 @@
 //! The running server: listeners (TLS, plain TCP, UNIX), the key store and the channel feeds.
 //!
-//! TLS listeners use `[tls]` cert/key files, or a self-signed RSA-2048 certificate generated
-//! at start-up (RSA so that libaxa's TLS 1.2 suite works; its SHA-256 fingerprint is logged).
+//! TLS listeners use `[tls]` cert/key files, or a self-signed RSA-2048 certificate (RSA so
+//! that libaxa's only TLS 1.2 suite, ECDHE-RSA-AES256-GCM-SHA384, works). With
+//! `server.data_dir` set, the generated certificate and key are written there once (`cert.pem`
+//! 0644, `key.pem` 0600, the directory created 0700) and reused at every later start, so the
+//! fingerprint clients pin stays the same; without it they live in memory for this run only.
 //! The key store is loaded from `server.key_store`; without one, if a listener takes
 //! `apikey` logins, an in-memory store with one account `demo`, entitled to every configured
-//! channel, is created and its fresh API key is printed once on standard error.
+//! channel, is created with a fresh API key, which [`Server::take_demo_key`] hands out once
+//! (`srad` prints it).
 
 use std::net::SocketAddr;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sra_keys::{Account, KeyAlgorithm, KeyStore, SelfSigned};
+use sra_keys::{Account, ApiKey, KeyAlgorithm, KeyStore, SelfSigned};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
-use crate::config::{Config, ListenerKind, LoginKind};
+use crate::config::{Config, Listener, ListenerKind, LoginKind};
 use crate::context::ServerContext;
 use crate::feed::RunningChannel;
 use crate::session::conn;
@@ -48,26 +54,40 @@ pub enum StartError {
     },
 }
 
+/// The certificate the TLS listeners serve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsIdentity {
+    /// The PEM certificate file (`None`: generated in memory for this run only).
+    pub cert_path: Option<PathBuf>,
+    /// SHA-256 of the leaf certificate's DER, 64 lower-case hex digits (what `--pin` takes).
+    pub fingerprint: String,
+    /// Whether the certificate was generated at this start (rather than read from files).
+    pub generated: bool,
+}
+
 /// A started server; dropping it stops the listeners and channel feeds.
 #[derive(Debug)]
 pub struct Server {
     ctx: Arc<ServerContext>,
     /// Bound addresses of the TLS and TCP listeners, in configuration order.
     pub tcp_addrs: Vec<SocketAddr>,
+    tcp_listeners: Vec<(Listener, SocketAddr)>,
+    tls: Option<TlsIdentity>,
+    demo_key: Option<ApiKey>,
     tasks: Vec<JoinHandle<()>>,
     channels: Vec<RunningChannel>,
 }
 
-fn load_keys(config: &Config) -> Result<Option<KeyStore>, StartError> {
+fn load_keys(config: &Config) -> Result<(Option<KeyStore>, Option<ApiKey>), StartError> {
     if let Some(p) = &config.server.key_store {
-        return Ok(Some(KeyStore::load(p)?));
+        return Ok((Some(KeyStore::load(p)?), None));
     }
     let wants_keys = config
         .listeners
         .iter()
         .any(|l| l.get_ref().logins().contains(&LoginKind::Apikey));
     if !wants_keys || config.channels.is_empty() {
-        return Ok(None);
+        return Ok((None, None));
     }
     let list: Vec<String> = config
         .channels
@@ -80,30 +100,106 @@ fn load_keys(config: &Config) -> Result<Option<KeyStore>, StartError> {
         .map_err(|e| StartError::Tls(format!("demo account channels: {e}")))?;
     let mut store = KeyStore::new();
     let key = store.add_user(Account::new("demo", channels))?;
-    eprintln!(
-        "srad: no key store configured; API key of the demo account (shown once): {}",
-        key.as_str()
-    );
-    Ok(Some(store))
+    tracing::info!("no key store configured; created the account demo with a fresh API key");
+    Ok((Some(store), Some(key)))
 }
 
-fn tls_acceptor(config: &Config) -> Result<TlsAcceptor, StartError> {
-    let server_config = match &config.tls {
-        Some(t) => sra_keys::server_config_from_files(&t.cert, &t.key)
-            .map_err(|e| StartError::Tls(e.to_string()))?,
-        None => {
-            let names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
-            let cert = SelfSigned::generate(&names, KeyAlgorithm::Rsa2048)
-                .map_err(|e| StartError::Tls(e.to_string()))?;
-            tracing::info!(
-                "generated a self-signed certificate, SHA-256 fingerprint {}",
-                sra_keys::fingerprint_hex(&cert.cert_der)
-            );
-            cert.server_config()
-                .map_err(|e| StartError::Tls(e.to_string()))?
+fn tls_err(e: impl std::fmt::Display) -> StartError {
+    StartError::Tls(e.to_string())
+}
+
+/// Loads `cert`/`key` and returns the rustls configuration and the leaf's fingerprint.
+fn load_files(cert: &Path, key: &Path) -> Result<(rustls::ServerConfig, String), StartError> {
+    let chain = sra_keys::load_cert_chain(cert).map_err(tls_err)?;
+    let fingerprint = chain
+        .first()
+        .map(sra_keys::fingerprint_hex)
+        .unwrap_or_default();
+    let key = sra_keys::load_private_key(key).map_err(tls_err)?;
+    let config = sra_keys::server_config(chain, key).map_err(tls_err)?;
+    Ok((config, fingerprint))
+}
+
+/// The generated certificate of `dir`: read back when `cert.pem` and `key.pem` exist, else
+/// generated (RSA-2048) and written there, creating `dir` with mode 0700.
+fn persistent_identity(dir: &Path) -> Result<(rustls::ServerConfig, TlsIdentity), StartError> {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    match (cert.exists(), key.exists()) {
+        (true, true) => {
+            let (config, fingerprint) = load_files(&cert, &key)?;
+            tracing::info!("using the certificate {}", cert.display());
+            let id = TlsIdentity {
+                cert_path: Some(cert),
+                fingerprint,
+                generated: false,
+            };
+            return Ok((config, id));
+        }
+        (false, false) => {}
+        _ => {
+            return Err(StartError::Tls(format!(
+                "data directory {} holds only one of cert.pem and key.pem; remove the other to generate a new pair",
+                dir.display()
+            )))
+        }
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| StartError::Tls(format!("creating data directory {}: {e}", dir.display())))?;
+    match std::fs::metadata(dir) {
+        Ok(m) if m.permissions().mode() & 0o077 != 0 => tracing::warn!(
+            "data directory {} is accessible to other users (mode {:o}); the key file is 0600",
+            dir.display(),
+            m.permissions().mode() & 0o777
+        ),
+        _ => {}
+    }
+    let generated = generate()?;
+    let (cert, key) = generated.write_files(dir).map_err(tls_err)?;
+    let (config, fingerprint) = load_files(&cert, &key)?;
+    tracing::info!(
+        "generated a self-signed RSA-2048 certificate {}",
+        cert.display()
+    );
+    let id = TlsIdentity {
+        cert_path: Some(cert),
+        fingerprint,
+        generated: true,
+    };
+    Ok((config, id))
+}
+
+fn generate() -> Result<SelfSigned, StartError> {
+    let names = ["localhost", "127.0.0.1", "::1"].map(String::from);
+    SelfSigned::generate(&names, KeyAlgorithm::Rsa2048).map_err(tls_err)
+}
+
+fn tls_acceptor(config: &Config) -> Result<(TlsAcceptor, TlsIdentity), StartError> {
+    let (server_config, id) = match (&config.tls, &config.server.data_dir) {
+        (Some(t), _) => {
+            let (c, fingerprint) = load_files(&t.cert, &t.key)?;
+            let id = TlsIdentity {
+                cert_path: Some(t.cert.clone()),
+                fingerprint,
+                generated: false,
+            };
+            (c, id)
+        }
+        (None, Some(dir)) => persistent_identity(dir)?,
+        (None, None) => {
+            let cert = generate()?;
+            let id = TlsIdentity {
+                cert_path: None,
+                fingerprint: sra_keys::fingerprint_hex(&cert.cert_der),
+                generated: true,
+            };
+            (cert.server_config().map_err(tls_err)?, id)
         }
     };
-    Ok(TlsAcceptor::from(Arc::new(server_config)))
+    tracing::info!("TLS certificate SHA-256 fingerprint {}", id.fingerprint);
+    Ok((TlsAcceptor::from(Arc::new(server_config)), id))
 }
 
 fn spawn_serve<S>(ctx: &Arc<ServerContext>, s: S, logins: &[LoginKind], peer: Option<SocketAddr>)
@@ -124,15 +220,16 @@ impl Server {
     /// Loads the key store, binds every listener and starts the channel feeds. Must run
     /// inside a tokio runtime.
     pub async fn start(config: Config) -> Result<Server, StartError> {
-        let keys = load_keys(&config)?;
+        let (keys, demo_key) = load_keys(&config)?;
         let needs_tls = config
             .listeners
             .iter()
             .any(|l| l.get_ref().kind == ListenerKind::Tls);
-        let acceptor = if needs_tls {
-            Some(tls_acceptor(&config)?)
+        let (acceptor, tls) = if needs_tls {
+            let (a, id) = tls_acceptor(&config)?;
+            (Some(a), Some(id))
         } else {
-            None
+            (None, None)
         };
         let ctx = ServerContext::with_keys(config, keys);
         let handshake = Duration::from_secs(
@@ -143,6 +240,7 @@ impl Server {
         );
         let mut tasks = Vec::new();
         let mut tcp_addrs = Vec::new();
+        let mut tcp_listeners = Vec::new();
         for l in &ctx.config.listeners {
             let l = l.get_ref();
             let logins = l.logins();
@@ -156,6 +254,7 @@ impl Server {
                     let local = lis.local_addr().map_err(bind_err)?;
                     tracing::info!("listening on {:?} {local}", l.kind);
                     tcp_addrs.push(local);
+                    tcp_listeners.push((l.clone(), local));
                     let ctx = ctx.clone();
                     let tls = if l.kind == ListenerKind::Tls {
                         acceptor.clone()
@@ -223,6 +322,9 @@ impl Server {
         Ok(Server {
             ctx,
             tcp_addrs,
+            tcp_listeners,
+            tls,
+            demo_key,
             tasks,
             channels,
         })
@@ -231,6 +333,22 @@ impl Server {
     /// The shared server state.
     pub fn context(&self) -> &Arc<ServerContext> {
         &self.ctx
+    }
+
+    /// The TLS and TCP listeners with their bound addresses, in configuration order.
+    pub fn tcp_listeners(&self) -> &[(Listener, SocketAddr)] {
+        &self.tcp_listeners
+    }
+
+    /// The certificate the TLS listeners serve (`None` without a TLS listener).
+    pub fn tls_identity(&self) -> Option<&TlsIdentity> {
+        self.tls.as_ref()
+    }
+
+    /// The API key of the in-memory `demo` account created when no key store is configured;
+    /// `Some` only on the first call, so the key is shown once and not kept.
+    pub fn take_demo_key(&mut self) -> Option<ApiKey> {
+        self.demo_key.take()
     }
 
     /// The running channel feeds (input counters per channel).

@@ -1,26 +1,134 @@
 //! `srad`: the SRA server.
 //!
-//! `srad [--config FILE] [--check]`. Without a file it runs the embedded default
-//! configuration (loopback listeners, generated demo channels). `--check` validates the
-//! configuration and exits. Logging follows `RUST_LOG` (default `info`).
+//! `srad [--config FILE] [--data-dir DIR] [--tls-port N] [--tcp-port N] [--check]`.
+//! Without a file it runs the embedded default configuration: a TLS listener on
+//! 127.0.0.1:1011 (`apikey` logins) and a plain-TCP one on 127.0.0.1:1021 (`user` logins,
+//! account `demo`), four channels fed by the generator, a self-signed RSA-2048 certificate
+//! kept in the data directory, and a fresh API key for the account `demo`.
+//!
+//! The data directory (generated certificate and key) is `--data-dir`, else `server.data_dir`
+//! of the configuration, else `$SRAD_DATA_DIR`, `$XDG_DATA_HOME/srad`,
+//! `$HOME/.local/share/srad`, `./srad-data` (first that is set). `--tls-port`/`--tcp-port`
+//! replace the port of every TLS/plain-TCP listener (0: any free port). At start a summary
+//! (API key, addresses, certificate and its SHA-256 fingerprint, client command lines) is
+//! printed once on standard output. `--check` validates the configuration and exits.
+//! Logging follows `RUST_LOG` (default `info`).
 
+use std::fmt::Write as _;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use clap::Parser;
-use sra_server::config::Config;
-use sra_server::server::Server;
+use sra_server::config::{default_data_dir, Config, ListenerKind, LoginKind};
+use sra_server::server::{Server, StartError};
 
 /// The SRA server.
 #[derive(Debug, Parser)]
 #[command(name = "srad", version, about = "SIE Remote Access (AXA) server")]
 struct Args {
-    /// The TOML configuration file (see examples/srad.toml).
+    /// The TOML configuration file (see examples/srad.toml); default: the embedded demo set-up.
     #[arg(short, long)]
     config: Option<PathBuf>,
+    /// Where the generated TLS certificate and key are kept (overrides server.data_dir).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Port of the TLS listener(s) (0: any free port).
+    #[arg(long, value_name = "PORT")]
+    tls_port: Option<u16>,
+    /// Port of the plain-TCP listener(s) (0: any free port).
+    #[arg(long, value_name = "PORT")]
+    tcp_port: Option<u16>,
     /// Validate the configuration and exit.
     #[arg(long)]
     check: bool,
+}
+
+fn apply_port(
+    config: &mut Config,
+    kind: ListenerKind,
+    port: Option<u16>,
+    flag: &str,
+) -> anyhow::Result<()> {
+    if let Some(p) = port {
+        if config.set_listener_port(kind, p) == 0 {
+            bail!("{flag}: the configuration has no {kind:?} listener");
+        }
+    }
+    Ok(())
+}
+
+/// `host,port` as AXA connection specs write it.
+fn spec_addr(a: SocketAddr) -> String {
+    format!("{},{}", a.ip(), a.port())
+}
+
+/// The start-up summary: what a user needs to connect at once.
+fn summary(server: &mut Server) -> String {
+    let key = server.take_demo_key();
+    let key_text = key.as_ref().map_or("KEY", |k| k.as_str()).to_string();
+    let mut out = String::from("srad is running.\n");
+    if let Some(k) = &key {
+        let _ = writeln!(
+            out,
+            "  API key of account demo (shown once, not stored; new at every start): {}",
+            k.as_str()
+        );
+    }
+    for (l, addr) in server.tcp_listeners() {
+        let kind = match l.kind {
+            ListenerKind::Tls => "TLS listener:        ",
+            _ => "plain-TCP listener:  ",
+        };
+        let logins: Vec<_> = l
+            .logins()
+            .iter()
+            .map(|k| format!("{k:?}").to_lowercase())
+            .collect();
+        let _ = writeln!(out, "  {kind}{addr} (logins: {})", logins.join(", "));
+    }
+    if let Some(id) = server.tls_identity() {
+        let path = id
+            .cert_path
+            .as_ref()
+            .map_or("(in memory, new at every start)".to_string(), |p| {
+                p.display().to_string()
+            });
+        let _ = writeln!(out, "  certificate:         {path}");
+        let _ = writeln!(out, "  SHA-256 fingerprint: {}", id.fingerprint);
+    }
+    let watch = "-c ch204 -w 'dns=*.com' -o nmsg:file:out.nmsg";
+    let mut lines = Vec::new();
+    for (l, addr) in server.tcp_listeners() {
+        let apikey = l.logins().contains(&LoginKind::Apikey);
+        match (l.kind, server.tls_identity()) {
+            (ListenerKind::Tls, Some(id)) if apikey => {
+                let s = format!("apikey:{key_text}@{}", spec_addr(*addr));
+                lines.push(format!(
+                    "  sratunnel -s {s} --pin {} {watch}",
+                    id.fingerprint
+                ));
+                lines.push(format!(
+                    "  libaxa 3.0.2 (checks no certificate): sratunnel -s {s} {watch}"
+                ));
+            }
+            (ListenerKind::Tcp, _) if l.logins().contains(&LoginKind::User) => {
+                if let Some(u) = server.context().config.users.first() {
+                    let s = format!("tcp:{}@{}", u.get_ref().name, spec_addr(*addr));
+                    lines.push(format!("  sratunnel -s {s} {watch}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    if !lines.is_empty() {
+        out.push_str("Connect with:\n");
+        for l in lines {
+            out.push_str(&l);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 #[tokio::main]
@@ -32,15 +140,36 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let config = match &args.config {
+    let mut config = match &args.config {
         Some(p) => Config::load(p)?,
         None => Config::embedded_default(),
     };
+    apply_port(&mut config, ListenerKind::Tls, args.tls_port, "--tls-port")?;
+    apply_port(&mut config, ListenerKind::Tcp, args.tcp_port, "--tcp-port")?;
+    if let Some(d) = args.data_dir {
+        config.server.data_dir = Some(d);
+    }
+    if config.server.data_dir.is_none() {
+        config.server.data_dir = Some(default_data_dir(|k| std::env::var_os(k)));
+    }
     if args.check {
         println!("configuration OK");
         return Ok(());
     }
-    let _server = Server::start(config).await.context("starting srad")?;
+    let mut server = match Server::start(config).await {
+        Ok(s) => s,
+        Err(StartError::Bind { addr, source })
+            if source.kind() == std::io::ErrorKind::PermissionDenied =>
+        {
+            bail!(
+                "cannot listen on {addr}: {source}. Ports below 1024 need root or \
+                 CAP_NET_BIND_SERVICE; choose other ports with --tls-port/--tcp-port \
+                 (e.g. srad --tls-port 10011 --tcp-port 10021) or a --config file"
+            )
+        }
+        Err(e) => return Err(e).context("starting srad"),
+    };
+    print!("{}", summary(&mut server));
     tokio::signal::ctrl_c()
         .await
         .context("waiting for ctrl-c")?;
