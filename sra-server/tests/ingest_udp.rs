@@ -244,3 +244,39 @@ async fn broadcast_address_shared_by_two_inputs() {
     assert_eq!(a.stats().totals().payloads, 1);
     assert_eq!(b.stats().totals().payloads, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv6_loopback() {
+    let Ok(probe) = UdpSocket::bind("[::1]:0") else {
+        eprintln!("no IPv6 loopback here: test skipped");
+        return;
+    };
+    let port = probe.local_addr().unwrap().port();
+    drop(probe);
+    let (idx, id, sub) = one_subscriber(204);
+    watch_ip(&idx, id, 1, "2001:db8::/32");
+    let src = Source::Udp {
+        addr: "::1".parse().unwrap(),
+        ports: PortRange {
+            first: port,
+            last: port,
+        },
+    };
+    let _ch = RunningChannel::start(&channel(204, src), &idx).unwrap();
+    let s = UdpSocket::bind("[::1]:0").unwrap();
+    s.connect(("::1", port)).unwrap();
+    // An SIE:dnsdedupe with an IPv6 response_ip (field 14) only.
+    let v6: std::net::Ipv6Addr = "2001:db8::53".parse().unwrap();
+    let mut m = Vec::new();
+    nmsg::proto::put_bytes_field(&mut m, 14, &v6.octets());
+    let p = nmsg::Payload {
+        payload: Some(m.into()),
+        ..dnsdedupe(0, "v6.example.com", [0; 4], &[], 0)
+    };
+    let mut w = Writer::to_datagrams(s, WriterConfig::datagram(1280));
+    w.write(&p).unwrap();
+    w.flush().unwrap();
+    let hits = collect_until(&sub, 10, |h| !h.is_empty()).await;
+    assert_eq!(hits.len(), 1);
+    assert_eq!((hits[0].tag, hits[0].field_idx), (1, 6));
+}
