@@ -105,12 +105,13 @@ fn sratool_reference_script() {
 #[ignore = "blocked: sra-client sratool drops the USER ERROR when the server closes right after it (Tool::next_event, biased select clears self.auth on Events end)"]
 fn sratool_invalid_user() {
     let server = TestServer::start(SUITE);
-    for _ in 0..5 {
+    // A race: about one run in three loses the line, so try ten times.
+    for _ in 0..10 {
         let r = sratool(
             server.port(0),
             &[
                 "connect tcp:inexistent-user@127.0.0.1,PORT",
-                "sleep 1",
+                "sleep 0.2",
                 "quit",
             ],
         );
