@@ -97,15 +97,12 @@ fn sratool_reference_script() {
     }
 }
 
-/// Reference test 001010. The server answers ERROR and closes the connection at once;
-/// sratool receives the ERROR (`-ddd` shows `received tag=0 op=ERROR`) but usually prints only
-/// `connection closed`: `sra_client::sratool::tool::Tool::next_event` polls the event stream
-/// first (`biased`), sees it end, and `got(None)` drops the pending USER reply unprinted.
+/// Reference test 001010. The server answers ERROR and closes the connection at once; the
+/// USER reply must be printed even when the end of the stream is seen first.
 #[test]
-#[ignore = "blocked: sra-client sratool drops the USER ERROR when the server closes right after it (Tool::next_event, biased select clears self.auth on Events end)"]
 fn sratool_invalid_user() {
     let server = TestServer::start(SUITE);
-    // A race: about one run in three loses the line, so try ten times.
+    // Was a race (about one run in three lost the line): try ten times.
     for _ in 0..10 {
         let r = sratool(
             server.port(0),

@@ -29,7 +29,7 @@ use crate::client::{Client, ClientError, ClientOptions, Events};
 use crate::output::driver::{OutputDriver, OwnedHit};
 use crate::output::nmsg_out::NmsgOptions;
 use crate::rotation::Limits;
-use crate::session::connection::Event;
+use crate::session::connection::{Event, SessionError};
 use crate::session::hit::owned_hit;
 use crate::transport::TransportOptions;
 use crate::TlsOptions;
@@ -525,7 +525,18 @@ impl Tool {
             // Events first: the HELLO that precedes the USER reply is printed before it.
             tokio::select! {
                 biased;
-                ev = events.next() => return self.got(ev),
+                ev = events.next() => {
+                    if ev.is_some() {
+                        return self.got(ev);
+                    }
+                    // The stream ended (the connection task is gone), so `auth` resolves at
+                    // once. A server may answer USER and close straight after: report that
+                    // answer first; the next call (the stream stays ended) reports the close.
+                    return match self.auth.take()?.await {
+                        Err(ClientError::Session(SessionError::Closed(_))) => self.got(None),
+                        r => Some(ToolEvent::Auth(r)),
+                    };
+                }
                 r = auth => {
                     self.auth = None;
                     return Some(ToolEvent::Auth(r));
