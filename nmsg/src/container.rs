@@ -382,6 +382,17 @@ impl ContainerBuilder {
     /// Writes the uncompressed body (no header).
     pub fn write_body<B: BufMut>(&self, seq: Option<Sequence>, out: &mut B) {
         out.put_slice(&self.payloads);
+        self.write_tail(seq, out);
+    }
+
+    /// The encoded `payloads` fields: the start of the body.
+    pub(crate) fn encoded_payloads(&self) -> &[u8] {
+        &self.payloads
+    }
+
+    /// Writes the rest of the body after [`ContainerBuilder::encoded_payloads`]: the CRCs and
+    /// the sequence fields.
+    pub(crate) fn write_tail<B: BufMut>(&self, seq: Option<Sequence>, out: &mut B) {
         for &c in &self.crcs {
             proto::put_varint_field(out, F_CRCS, u64::from(c));
         }
