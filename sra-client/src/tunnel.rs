@@ -149,6 +149,9 @@ async fn session(cfg: &TunnelConfig, driver: &OutputDriver, backoff: &mut Backof
     ctx.stream(&client, &mut events).await
 }
 
+/// The most hits handed to the output thread in one message.
+const BATCH: usize = 256;
+
 struct Ctx<'a> {
     cfg: &'a TunnelConfig,
     driver: &'a OutputDriver,
@@ -194,8 +197,8 @@ impl Ctx<'_> {
             tokio::select! {
                 ev = events.next() => match ev {
                     Some(ev) => {
-                        if let Err(why) = self.on_event(ev) {
-                            return SessionEnd::Retry(why);
+                        if let Err(why) = self.on_events(ev, events).await {
+                            return why;
                         }
                     }
                     None => {
@@ -210,6 +213,36 @@ impl Ctx<'_> {
                 }
             }
         }
+    }
+
+    /// Handles `first` and the events already waiting behind it (up to [`BATCH`] hits), then
+    /// hands their hits to the output thread as one batch, waiting while its queue is full.
+    async fn on_events(&self, first: Event, events: &mut Events) -> Result<(), SessionEnd> {
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut next = Some(first);
+        let mut r = Ok(());
+        while let Some(ev) = next.take() {
+            match ev {
+                Event::Hit { whit, .. } => match owned_hit(&whit, &self.cfg.nmsg_limits) {
+                    Ok(h) => batch.push(h),
+                    Err(e) => tracing::warn!("{e}"),
+                },
+                ev => {
+                    if let Err(why) = self.on_event(ev) {
+                        r = Err(SessionEnd::Retry(why));
+                        break;
+                    }
+                }
+            }
+            if batch.len() < BATCH {
+                // `None` = nothing ready now; `Some(None)` = closed (seen by the caller next).
+                next = events.next().now_or_never().flatten();
+            }
+        }
+        if !batch.is_empty() && !self.driver.send_batch(batch).await {
+            tracing::trace!("output ended; hits dropped");
+        }
+        r
     }
 
     /// Handles one event; `Err` = the server reported an error.

@@ -2,8 +2,10 @@
 //! bounded channel, flushes after [`FLUSH_AFTER_SILENCE`] without hits, and applies the
 //! `-C`/`-T`/`-Z` limits — rotating files with a [`Kickfile`] when `-k` is given, or stopping.
 //!
-//! The network side never blocks on it: [`OutputDriver::offer`] fails when the queue is full
-//! and the hit is counted in [`OutputDriver::dropped`].
+//! The tunnel hands hits over in batches with [`OutputDriver::send_batch`], which waits
+//! (asynchronously) while the queue is full, so no hit the server sent is lost client-side;
+//! [`OutputDriver::offer`] never waits: it fails when the queue is full and the hit is counted
+//! in [`OutputDriver::dropped`].
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -105,6 +107,7 @@ pub struct DriverCounters {
 
 enum Msg {
     Hit(OwnedHit),
+    Batch(Vec<OwnedHit>),
 }
 
 /// Handle to the output thread.
@@ -115,6 +118,8 @@ pub struct OutputDriver {
     counters: Arc<DriverCounters>,
     thread: Option<JoinHandle<DriverExit>>,
     exit: Option<tokio::sync::oneshot::Receiver<()>>,
+    /// Signalled by the thread each time it takes a message off the queue.
+    room: Arc<tokio::sync::Notify>,
 }
 
 impl OutputDriver {
@@ -133,7 +138,9 @@ impl OutputDriver {
         let (tx, rx) = sync_channel(queue.max(1));
         let counters = Arc::new(DriverCounters::default());
         let (exit_tx, exit_rx) = tokio::sync::oneshot::channel();
+        let room = Arc::new(tokio::sync::Notify::new());
         let worker = Worker {
+            room: room.clone(),
             out: first,
             opener,
             rotation: Rotation::new(limits, unix_now()),
@@ -158,6 +165,7 @@ impl OutputDriver {
             counters,
             thread: Some(thread),
             exit: Some(exit_rx),
+            room,
         })
     }
 
@@ -170,6 +178,39 @@ impl OutputDriver {
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
                 false
+            }
+        }
+    }
+
+    /// Hands a batch of hits to the thread, waiting (without blocking the executor) while the
+    /// queue is full: the tunnel uses this, so a slow output slows down reading from the
+    /// server (which then drops and reports MISSED, as with the single-threaded C sratunnel)
+    /// instead of losing hits the server already sent. One message per batch keeps the
+    /// per-hit cost of the hand-over (and of waking the thread) small. Returns false (and
+    /// counts the hits in [`OutputDriver::dropped`]) when the thread has ended.
+    pub async fn send_batch(&self, mut batch: Vec<OwnedHit>) -> bool {
+        let Some(tx) = &self.tx else {
+            self.dropped
+                .fetch_add(batch.len() as u64, Ordering::Relaxed);
+            return false;
+        };
+        loop {
+            match tx.try_send(Msg::Batch(batch)) {
+                Ok(()) => return true,
+                Err(TrySendError::Full(Msg::Batch(b))) => {
+                    batch = b;
+                    // A permit stored since the failed send makes this return at once.
+                    self.room.notified().await;
+                }
+                Err(TrySendError::Full(_)) => return false,
+                Err(TrySendError::Disconnected(m)) => {
+                    let n = match m {
+                        Msg::Batch(b) => b.len(),
+                        Msg::Hit(_) => 1,
+                    };
+                    self.dropped.fetch_add(n as u64, Ordering::Relaxed);
+                    return false;
+                }
             }
         }
     }
@@ -225,6 +266,7 @@ struct Worker {
     kickfile: Option<Kickfile>,
     counters: Arc<DriverCounters>,
     dirty: bool,
+    room: Arc<tokio::sync::Notify>,
 }
 
 fn unix_now() -> u64 {
@@ -248,23 +290,33 @@ impl Worker {
             };
             let trigger = match rx.recv_timeout(wait) {
                 Ok(Msg::Hit(hit)) => {
-                    if let Some(h) = hit.as_hit() {
-                        match self.out.write_hit(&h) {
-                            Ok(_) => {
-                                self.counters.written.fetch_add(1, Ordering::Relaxed);
-                                self.dirty = true;
+                    self.room.notify_one();
+                    match self.write(&hit) {
+                        Ok(t) => t.or_else(|| self.rotation.on_tick(unix_now())),
+                        Err(e) => return self.end(e),
+                    }
+                }
+                Ok(Msg::Batch(hits)) => {
+                    self.room.notify_one();
+                    let mut trigger = None;
+                    for hit in &hits {
+                        match self.write(hit) {
+                            Ok(None) => {}
+                            Ok(Some(t)) => {
+                                trigger = Some(t);
+                                if self.kickfile.is_none() {
+                                    break;
+                                }
+                                if let Err(e) = self.rotate() {
+                                    return self.end(e);
+                                }
+                                trigger = None;
                             }
-                            Err(e) if !e.is_fatal() => {
-                                self.counters.refused.fetch_add(1, Ordering::Relaxed);
-                                tracing::warn!(error = %e, "output refused a hit");
-                            }
-                            Err(e) => return self.end(DriverExit::Failed(e)),
+                            Err(e) => return self.end(e),
                         }
                     }
-                    self.rotation
-                        .on_hit()
-                        .or_else(|| self.rotation.on_size(self.out.bytes_written()))
-                        .or_else(|| self.rotation.on_tick(unix_now()))
+                    // `-T` has a resolution of seconds: one clock reading per batch.
+                    trigger.or_else(|| self.rotation.on_tick(unix_now()))
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     if self.dirty {
@@ -285,6 +337,27 @@ impl Worker {
                 return self.end(e);
             }
         }
+    }
+
+    /// Writes one hit and reports the limit it reached, if any.
+    fn write(&mut self, hit: &OwnedHit) -> Result<Option<Trigger>, DriverExit> {
+        if let Some(h) = hit.as_hit() {
+            match self.out.write_hit(&h) {
+                Ok(_) => {
+                    self.counters.written.fetch_add(1, Ordering::Relaxed);
+                    self.dirty = true;
+                }
+                Err(e) if !e.is_fatal() => {
+                    self.counters.refused.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(error = %e, "output refused a hit");
+                }
+                Err(e) => return Err(DriverExit::Failed(e)),
+            }
+        }
+        Ok(self
+            .rotation
+            .on_hit()
+            .or_else(|| self.rotation.on_size(self.out.bytes_written())))
     }
 
     fn rotate(&mut self) -> Result<(), DriverExit> {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axa_proto::codec::CodecError;
 use axa_proto::{AxaCodec, Direction, Frame, Hello, Message, Op, ResultMsg, Whit};
-use futures::{SinkExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep_until, Instant};
 use tokio_util::codec::Framed;
@@ -19,6 +19,8 @@ use crate::transport::BoxIo;
 
 /// libaxa's keepalive period.
 pub const KEEPALIVE: Duration = Duration::from_secs(30);
+/// The most frames handled in a row before the connection looks at requests and timers.
+const FRAME_BATCH: usize = 256;
 /// How long a closing session waits for the reply of a pending request.
 pub const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
@@ -170,14 +172,32 @@ impl Connection {
             tokio::select! {
                 frame = self.framed.next() => {
                     last_io = Instant::now();
-                    let frame = match frame {
-                        Some(Ok(f)) => f,
-                        Some(Err(e)) => break describe(&e),
-                        None => break "server closed the connection".to_owned(),
+                    // Frames already read are handled here rather than one per pass through
+                    // this select!, which re-arms its timers each time (a syscall per hit).
+                    let mut frame = frame;
+                    let mut handled = 0;
+                    let ended = loop {
+                        let f = match frame {
+                            Some(Ok(f)) => f,
+                            Some(Err(e)) => break Some(describe(&e)),
+                            None => break Some("server closed the connection".to_owned()),
+                        };
+                        if let Err(reason) =
+                            self.on_frame(f, &mut pending, &mut list_deadline).await
+                        {
+                            break Some(reason);
+                        }
+                        handled += 1;
+                        if handled == FRAME_BATCH || (pending.is_none() && !queue.is_empty()) {
+                            break None;
+                        }
+                        match self.framed.next().now_or_never() {
+                            Some(f) => frame = f,
+                            None => break None,
+                        }
                     };
-                    match self.on_frame(frame, &mut pending, &mut list_deadline).await {
-                        Ok(()) => {}
-                        Err(reason) => break reason,
+                    if let Some(reason) = ended {
+                        break reason;
                     }
                 }
                 req = self.requests.recv(), if requests_open => match req {
