@@ -21,6 +21,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, Listener, ListenerKind, LoginKind};
 use crate::context::ServerContext;
@@ -65,7 +67,19 @@ pub struct TlsIdentity {
     pub generated: bool,
 }
 
-/// A started server; dropping it stops the listeners and channel feeds.
+/// How long [`Server::shutdown`] waits for sessions to flush their replies and close.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// The connection tasks: tracked so that shutdown can wait for them, and told to close by one
+/// token.
+#[derive(Debug, Clone, Default)]
+struct Sessions {
+    tasks: TaskTracker,
+    stop: CancellationToken,
+}
+
+/// A started server; dropping it stops the listeners and channel feeds and tells every
+/// session to close (without waiting: [`Server::shutdown`] waits).
 #[derive(Debug)]
 pub struct Server {
     ctx: Arc<ServerContext>,
@@ -75,6 +89,7 @@ pub struct Server {
     tls: Option<TlsIdentity>,
     demo_key: Option<ApiKey>,
     tasks: Vec<JoinHandle<()>>,
+    sessions: Sessions,
     channels: Vec<RunningChannel>,
 }
 
@@ -202,17 +217,23 @@ fn tls_acceptor(config: &Config) -> Result<(TlsAcceptor, TlsIdentity), StartErro
     Ok((TlsAcceptor::from(Arc::new(server_config)), id))
 }
 
-fn spawn_serve<S>(ctx: &Arc<ServerContext>, s: S, logins: &[LoginKind], peer: Option<SocketAddr>)
-where
+fn spawn_serve<S>(
+    ctx: &Arc<ServerContext>,
+    sessions: &Sessions,
+    s: S,
+    logins: &[LoginKind],
+    peer: Option<SocketAddr>,
+) where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
     let name = peer.map_or_else(|| "unix".to_string(), |p| p.to_string());
-    tokio::spawn(conn::serve(
+    sessions.tasks.spawn(conn::serve(
         ctx.clone(),
         s,
         logins.to_vec(),
         peer.map(|p| p.ip()),
         name,
+        sessions.stop.clone(),
     ));
 }
 
@@ -238,6 +259,7 @@ impl Server {
                 .as_ref()
                 .map_or(10, |t| t.handshake_timeout_secs),
         );
+        let sessions = Sessions::default();
         let mut tasks = Vec::new();
         let mut tcp_addrs = Vec::new();
         let mut tcp_listeners = Vec::new();
@@ -255,7 +277,7 @@ impl Server {
                     tracing::info!("listening on {:?} {local}", l.kind);
                     tcp_addrs.push(local);
                     tcp_listeners.push((l.clone(), local));
-                    let ctx = ctx.clone();
+                    let (ctx, sessions) = (ctx.clone(), sessions.clone());
                     let tls = if l.kind == ListenerKind::Tls {
                         acceptor.clone()
                     } else {
@@ -272,13 +294,24 @@ impl Server {
                             };
                             let _ = s.set_nodelay(true);
                             match &tls {
-                                None => spawn_serve(&ctx, s, &logins, Some(peer)),
+                                None => spawn_serve(&ctx, &sessions, s, &logins, Some(peer)),
                                 Some(acc) => {
-                                    let (acc, ctx, logins) =
-                                        (acc.clone(), ctx.clone(), logins.clone());
-                                    tokio::spawn(async move {
-                                        match tokio::time::timeout(handshake, acc.accept(s)).await {
-                                            Ok(Ok(t)) => spawn_serve(&ctx, t, &logins, Some(peer)),
+                                    let (acc, ctx, logins, sessions) = (
+                                        acc.clone(),
+                                        ctx.clone(),
+                                        logins.clone(),
+                                        sessions.clone(),
+                                    );
+                                    let stop = sessions.stop.clone();
+                                    let accept = tokio::time::timeout(handshake, acc.accept(s));
+                                    sessions.tasks.clone().spawn(async move {
+                                        let Some(r) = stop.run_until_cancelled(accept).await else {
+                                            return;
+                                        };
+                                        match r {
+                                            Ok(Ok(t)) => {
+                                                spawn_serve(&ctx, &sessions, t, &logins, Some(peer))
+                                            }
                                             Ok(Err(e)) => {
                                                 tracing::info!(%peer, "TLS handshake failed: {e}")
                                             }
@@ -297,11 +330,11 @@ impl Server {
                     let _ = std::fs::remove_file(&l.address);
                     let lis = UnixListener::bind(&l.address).map_err(bind_err)?;
                     tracing::info!("listening on unix {}", l.address);
-                    let ctx = ctx.clone();
+                    let (ctx, sessions) = (ctx.clone(), sessions.clone());
                     tasks.push(tokio::spawn(async move {
                         loop {
                             match lis.accept().await {
-                                Ok((s, _)) => spawn_serve(&ctx, s, &logins, None),
+                                Ok((s, _)) => spawn_serve(&ctx, &sessions, s, &logins, None),
                                 Err(e) => tracing::warn!("accept: {e}"),
                             }
                         }
@@ -326,6 +359,7 @@ impl Server {
             tls,
             demo_key,
             tasks,
+            sessions,
             channels,
         })
     }
@@ -357,10 +391,29 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Stops cleanly: closes the listeners, tells every session to close (each writes the
+    /// replies it has queued, then closes its connection) and waits for them, at most
+    /// [`SHUTDOWN_GRACE`]; then stops the channel feeds. Returns how many sessions were still
+    /// open when the wait ended (they are abandoned; the caller is expected to exit).
+    pub async fn shutdown(mut self) -> usize {
+        for t in self.tasks.drain(..) {
+            t.abort();
+            // Wait until the listener (owned by the task) is dropped and its port released.
+            let _ = t.await;
+        }
+        self.sessions.stop.cancel();
+        self.sessions.tasks.close();
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.sessions.tasks.wait()).await;
+        self.sessions.tasks.len()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         for t in &self.tasks {
             t.abort();
         }
+        self.sessions.stop.cancel();
     }
 }

@@ -12,7 +12,9 @@
 //! replace the port of every TLS/plain-TCP listener (0: any free port). At start a summary
 //! (API key, addresses, certificate and its SHA-256 fingerprint, client command lines) is
 //! printed once on standard output. `--check` validates the configuration and exits.
-//! Logging follows `RUST_LOG` (default `info`).
+//! Logging follows `RUST_LOG` (default `info`). On SIGTERM or SIGINT it stops accepting,
+//! lets every session write its queued replies and close (waiting at most
+//! `sra_server::server::SHUTDOWN_GRACE`) and exits with status 0.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -22,6 +24,7 @@ use anyhow::{bail, Context};
 use clap::Parser;
 use sra_server::config::{default_data_dir, Config, ListenerKind, LoginKind};
 use sra_server::server::{Server, StartError};
+use tokio::signal::unix::{signal, SignalKind};
 
 /// The SRA server.
 #[derive(Debug, Parser)]
@@ -170,9 +173,15 @@ async fn main() -> anyhow::Result<()> {
         Err(e) => return Err(e).context("starting srad"),
     };
     print!("{}", summary(&mut server));
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for ctrl-c")?;
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.context("waiting for ctrl-c")?,
+        _ = term.recv() => {}
+    }
     tracing::info!("shutting down");
+    let left = server.shutdown().await;
+    if left > 0 {
+        tracing::warn!("{left} sessions did not close in time");
+    }
     Ok(())
 }

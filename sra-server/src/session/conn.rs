@@ -16,6 +16,7 @@ use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::FramedRead;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::LoginKind;
 use crate::context::ServerContext;
@@ -44,14 +45,17 @@ fn encode(tag: u16, m: &Message, pvers: u8) -> Option<Bytes> {
     }
 }
 
-/// Serves one accepted connection (after any TLS handshake) until either side closes.
-/// `peer_ip` is the client's address (`None` on UNIX sockets); `peer` names it in logs.
+/// Serves one accepted connection (after any TLS handshake) until either side closes or
+/// `stop` is cancelled (server shutdown): the replies already queued are then written and the
+/// connection closed. `peer_ip` is the client's address (`None` on UNIX sockets); `peer` names
+/// it in logs.
 pub async fn serve<S>(
     ctx: Arc<ServerContext>,
     stream: S,
     logins: Vec<LoginKind>,
     peer_ip: Option<std::net::IpAddr>,
     peer: String,
+    stop: CancellationToken,
 ) where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
@@ -60,7 +64,7 @@ pub async fn serve<S>(
     let sub = core.subscriber().clone();
     let pvers = Arc::new(AtomicU8::new(core.pvers()));
     let keepalive = Duration::from_secs(ctx.config.limits.keepalive_secs.max(1));
-    let writer = tokio::spawn(write_loop(wr, sub.clone(), pvers.clone(), keepalive));
+    let mut writer = tokio::spawn(write_loop(wr, sub.clone(), pvers.clone(), keepalive));
 
     if let Some(b) = encode(0, &core.hello(), 1) {
         let _ = sub.outbox.send_control(b);
@@ -73,6 +77,10 @@ pub async fn serve<S>(
     let mut out = Vec::new();
     loop {
         tokio::select! {
+            _ = stop.cancelled() => {
+                tracing::info!(%peer, "closing: server shutting down");
+                break;
+            }
             _ = kill.notified() => {
                 tracing::info!(%peer, "closing: killed by an admin");
                 break;
@@ -112,7 +120,13 @@ pub async fn serve<S>(
     }
     // Unregister from the index and close the outbox; the writer flushes what is queued.
     drop(core);
-    let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+    if tokio::time::timeout(Duration::from_secs(5), &mut writer)
+        .await
+        .is_err()
+    {
+        // A client that reads nothing must not keep the socket open.
+        writer.abort();
+    }
 }
 
 async fn write_loop<W: AsyncWrite + Unpin>(
@@ -185,6 +199,7 @@ mod tests {
             vec![LoginKind::User],
             None,
             "t".into(),
+            CancellationToken::new(),
         ));
         let mut c = Framed::new(client, AxaCodec::new(Direction::FromSra));
         let t0 = tokio::time::Instant::now();
@@ -203,6 +218,7 @@ mod tests {
             vec![LoginKind::User],
             None,
             "t".into(),
+            CancellationToken::new(),
         ));
         let mut c = Framed::new(client, AxaCodec::new(Direction::FromSra));
         let user = Message::User(User {
