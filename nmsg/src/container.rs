@@ -256,6 +256,15 @@ impl Iterator for Payloads {
     type Item = Result<Payload>;
 
     fn next(&mut self) -> Option<Result<Payload>> {
+        self.next_with_crc().map(|r| r.map(|(p, _)| p))
+    }
+}
+
+impl Payloads {
+    /// As [`Iterator::next`], also giving the payload's CRC when the container carried one
+    /// (it was checked: it equals [`crate::crc::payload_crc`] of the inner message), for a
+    /// writer to reuse ([`crate::writer::Writer::write_with_crc`]) instead of recomputing it.
+    pub fn next_with_crc(&mut self) -> Option<Result<(Payload, Option<u32>)>> {
         let mut it = FieldIter::new(&self.body[self.pos..]);
         let len = loop {
             match it.next() {
@@ -288,7 +297,7 @@ impl Iterator for Payloads {
                 }));
             }
         }
-        Some(Ok(p))
+        Some(Ok((p, wire_crc)))
     }
 }
 
@@ -350,11 +359,20 @@ impl ContainerBuilder {
 
     /// Adds a payload (encoded now; its CRC is computed now).
     pub fn push(&mut self, p: &Payload) {
+        self.push_with_crc(p, None);
+    }
+
+    /// As [`ContainerBuilder::push`], with the payload's CRC when the caller already has it
+    /// (e.g. checked by a reader: [`Payloads::next_with_crc`]); `None` computes it. A `Some`
+    /// must equal [`crate::crc::payload_crc`] of `p.payload_bytes()`.
+    pub fn push_with_crc(&mut self, p: &Payload, crc: Option<u32>) {
+        debug_assert!(crc.is_none_or(|c| c == payload_crc(p.payload_bytes())));
         let np_len = p.encoded_len();
         proto::put_key(&mut self.payloads, F_PAYLOADS, proto::WT_LEN);
         proto::put_varint(&mut self.payloads, np_len as u64);
         p.encode(&mut self.payloads);
-        self.crcs.push(payload_crc(p.payload_bytes()));
+        self.crcs
+            .push(crc.unwrap_or_else(|| payload_crc(p.payload_bytes())));
         self.estimate += payload_estimate(np_len);
     }
 
@@ -481,6 +499,32 @@ mod tests {
         let mut out2 = Vec::new();
         b.write(None, false, &mut out2);
         assert_eq!(out, out2);
+    }
+
+    #[test]
+    fn checked_crcs_are_handed_over() {
+        let ps: Vec<_> = (0..3).map(payload).collect();
+        let mut out = Vec::new();
+        encode(&ps, &mut out);
+        let c = decode(&Bytes::from(out.clone()), &Limits::default()).unwrap();
+        let mut it = c.payloads();
+        let mut b = ContainerBuilder::new();
+        while let Some(r) = it.next_with_crc() {
+            let (p, crc) = r.unwrap();
+            assert_eq!(crc, Some(payload_crc(p.payload_bytes())));
+            b.push_with_crc(&p, crc);
+        }
+        let mut out2 = Vec::new();
+        b.write(None, false, &mut out2);
+        assert_eq!(out, out2);
+        // A container without CRCs hands over none.
+        let mut body = Vec::new();
+        proto::put_key(&mut body, F_PAYLOADS, proto::WT_LEN);
+        proto::put_varint(&mut body, ps[0].encoded_len() as u64);
+        ps[0].encode(&mut body);
+        let c = Container::from_body(Bytes::from(body), 0, &Limits::default()).unwrap();
+        let (p, crc) = c.payloads().next_with_crc().unwrap().unwrap();
+        assert_eq!((p, crc), (ps[0].clone(), None));
     }
 
     #[test]

@@ -180,9 +180,14 @@ impl Input {
     /// The next queued payload, or a data error about one payload (CRC mismatch, undecodable
     /// envelope); `None` when the queue is empty.
     pub fn next_payload(&mut self) -> Option<Result<Payload>> {
+        self.next_payload_with_crc().map(|r| r.map(|(p, _)| p))
+    }
+
+    /// As [`Input::next_payload`], with the checked wire CRC (see [`Payloads::next_with_crc`]).
+    pub fn next_payload_with_crc(&mut self) -> Option<Result<(Payload, Option<u32>)>> {
         loop {
             let front = self.queue.front_mut()?;
-            match front.next() {
+            match front.next_with_crc() {
                 Some(r) => {
                     match &r {
                         Ok(_) => self.stats.payloads += 1,

@@ -99,8 +99,16 @@ impl<R: Read> Iterator for StreamReader<R> {
     type Item = Result<Payload>;
 
     fn next(&mut self) -> Option<Result<Payload>> {
+        self.next_with_crc().map(|r| r.map(|(p, _)| p))
+    }
+}
+
+impl<R: Read> StreamReader<R> {
+    /// As [`Iterator::next`], with the payload's checked wire CRC when the container had one,
+    /// for [`crate::writer::Writer::write_with_crc`] (re-writing without recomputing it).
+    pub fn next_with_crc(&mut self) -> Option<Result<(Payload, Option<u32>)>> {
         loop {
-            if let Some(r) = self.input.next_payload() {
+            if let Some(r) = self.input.next_payload_with_crc() {
                 return Some(r);
             }
             let limits = self.input.limits();

@@ -209,10 +209,17 @@ impl<S: FrameSink> Writer<S> {
     /// Adds a payload; sends the current container first if the payload would overfill it,
     /// and sends at once when unbuffered or when the payload alone is over the size.
     pub fn write(&mut self, p: &Payload) -> io::Result<()> {
+        self.write_with_crc(p, None)
+    }
+
+    /// As [`Writer::write`], with the payload's CRC when the caller has it (a reader checked
+    /// it: [`crate::reader::StreamReader::next_with_crc`]); `None` computes it. A `Some` must
+    /// equal [`crate::crc::payload_crc`] of `p.payload_bytes()`.
+    pub fn write_with_crc(&mut self, p: &Payload, crc: Option<u32>) -> io::Result<()> {
         if self.builder.is_full_for(p, self.config.size) {
             self.send_container()?;
         }
-        self.builder.push(p);
+        self.builder.push_with_crc(p, crc);
         self.stats.payloads += 1;
         self.oldest.get_or_insert_with(Instant::now);
         if !self.config.buffered || self.builder.is_overfull(self.config.size) {

@@ -149,11 +149,16 @@ impl Outputs {
     }
 
     fn write(&mut self, p: &Payload) -> Result<()> {
+        self.write_with_crc(p, None)
+    }
+
+    /// Writes `p`; `crc` is its CRC when a reader already checked it (saves recomputing it).
+    fn write_with_crc(&mut self, p: &Payload, crc: Option<u32>) -> Result<()> {
         if let Some(w) = &mut self.file {
-            w.write(p).context("writing the NMSG file")?;
+            w.write_with_crc(p, crc).context("writing the NMSG file")?;
         }
         if let Some(w) = &mut self.sock {
-            w.write(p).context("sending")?;
+            w.write_with_crc(p, crc).context("sending")?;
         }
         if let Some(out) = &mut self.json {
             self.line.clear();
@@ -229,12 +234,12 @@ fn run(args: &Args) -> Result<()> {
     let budget = Budget(args.count);
     for path in &args.read {
         let mut r = StreamReader::new(open_read(path)?, Limits::default());
-        for p in &mut r {
+        while let Some(p) = r.next_with_crc() {
             if budget.done(&out) {
                 break;
             }
             match p {
-                Ok(p) => out.write(&p)?,
+                Ok((p, crc)) => out.write_with_crc(&p, crc)?,
                 Err(e) if e.is_data_error() => eprintln!("nmsgtool-rs: {}: {e}", path.display()),
                 Err(e) => return Err(e).with_context(|| format!("{}", path.display())),
             }
