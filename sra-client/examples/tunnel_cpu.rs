@@ -185,6 +185,9 @@ struct Run {
     cpu: f64,
     wall: f64,
     found: u64,
+    /// UDP: containers the receiver missed according to their sequence numbers (dropped by
+    /// the kernel on the receiving side: this receiver decodes slower than the tunnel sends).
+    lost: u64,
 }
 
 fn run_once(
@@ -208,13 +211,14 @@ fn run_once(
     let file = std::env::temp_dir().join(format!("tunnel_cpu_{}.nmsg", std::process::id()));
     let stop = Arc::new(AtomicBool::new(false));
     let got = Arc::new(AtomicU64::new(0));
+    let lost = Arc::new(AtomicU64::new(0));
     let (out, udp_thread) = match dest {
         Dest::File => (format!("nmsg:file:{}", file.display()), None),
         Dest::Udp => {
             let s = UdpSocket::bind("127.0.0.1:0")?;
             s.set_read_timeout(Some(Duration::from_millis(100)))?;
             let uport = s.local_addr()?.port();
-            let (stop, got) = (stop.clone(), got.clone());
+            let (stop, got, lost) = (stop.clone(), got.clone(), lost.clone());
             let t = std::thread::spawn(move || {
                 let mut input = nmsg::Input::new(nmsg::Limits::default());
                 let mut buf = vec![0u8; 65536];
@@ -225,6 +229,7 @@ fn run_once(
                         got.fetch_add(c.len() as u64, Ordering::Relaxed);
                     }
                 }
+                lost.store(input.stats().lost, Ordering::Relaxed);
             });
             (format!("nmsg:udp:127.0.0.1,{uport}"), Some(t))
         }
@@ -297,7 +302,13 @@ fn run_once(
             n
         }
     };
-    Ok(Run { cpu, wall, found })
+    let lost = lost.load(Ordering::Relaxed);
+    Ok(Run {
+        cpu,
+        wall,
+        found,
+        lost,
+    })
 }
 
 fn main() -> Result<()> {
@@ -353,13 +364,18 @@ fn main() -> Result<()> {
         };
         writeln!(
             out,
-            "{:<5}{:<4} {:>6.3} µs CPU/hit = {:.2} × C sratunnel ({c} µs); wall {:.2} s; {}/{hits} hits in the output",
+            "{:<5}{:<4} {:>6.3} µs CPU/hit = {:.2} × C sratunnel ({c} µs); wall {:.2} s; {}/{hits} hits in the output{}",
             if dest == Dest::File { "file" } else { "udp" },
             if zlib { " -z" } else { "" },
             us,
             us / c,
             r.wall,
-            r.found
+            r.found,
+            if dest == Dest::Udp {
+                format!(" (+ {} containers lost at the receiver by sequence)", r.lost)
+            } else {
+                String::new()
+            }
         )?;
         out.flush()?;
     }
