@@ -378,6 +378,8 @@ impl Worker {
     /// Finishes the current file (and, with `-k`, renames it and runs the command, as libaxa
     /// does at exit) and reports `exit` unless finishing fails.
     fn end(mut self, exit: DriverExit) -> DriverExit {
+        // A sender waiting for room finds the queue closed instead.
+        self.room.notify_one();
         let finished = self.out.finish();
         if let Some(k) = self.kickfile.as_mut() {
             match k.finish() {

@@ -196,3 +196,35 @@ fn time_rotation_on_the_wall_clock() {
     let files = std::fs::read_dir(tmp.path()).unwrap().count();
     assert!(files >= 2, "{files}");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn batches_wait_for_room_and_lose_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("o.pcap");
+    // A one-message queue: most sends find it full and must wait for the thread.
+    let d = OutputDriver::start(pcap_opener(path.clone()), Limits::default(), None, 1).unwrap();
+    for b in 0..50u8 {
+        let batch: Vec<OwnedHit> = (0..20).map(|n| ip_hit(b.wrapping_add(n))).collect();
+        assert!(d.send_batch(batch).await);
+    }
+    assert_eq!(d.dropped(), 0);
+    assert!(matches!(d.shutdown(), DriverExit::Closed));
+    assert_eq!(records(&path), 1000);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn count_limit_inside_a_batch_stops_there() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("o.pcap");
+    let limits = Limits {
+        count: Some(5),
+        ..Limits::default()
+    };
+    let d = OutputDriver::start(pcap_opener(path.clone()), limits, None, 4).unwrap();
+    assert!(d.send_batch((0..10).map(ip_hit).collect()).await);
+    assert!(matches!(
+        d.shutdown(),
+        DriverExit::LimitReached(Trigger::Count)
+    ));
+    assert_eq!(records(&path), 5);
+}
