@@ -10,7 +10,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nmsg::{ContainerBuilder, Payload};
 use sra_client::output::driver::OwnedHit;
 use sra_client::output::nmsg_out::{NmsgOptions, NmsgOutput};
-use sra_client::output::{Hit, Output};
+use sra_client::output::Output;
 use sra_client::session::hit::owned_hit;
 
 fn whit() -> Whit {
@@ -59,11 +59,13 @@ fn bench(c: &mut Criterion) {
     };
     g.bench_function("decode_and_write_nmsg_file", |b| {
         b.iter(|| {
-            if let Ok(OwnedHit::Nmsg { channel, payload }) = owned_hit(&w, &limits) {
-                let _ = out.write_hit(&Hit::Nmsg {
-                    channel,
-                    payload: &payload,
-                });
+            if let Ok(OwnedHit::Nmsg {
+                channel,
+                payload,
+                crc,
+            }) = owned_hit(&w, &limits)
+            {
+                let _ = out.write_nmsg(channel, &payload, crc);
             }
         })
     });

@@ -32,6 +32,8 @@ pub enum OwnedHit {
         channel: u16,
         /// The payload.
         payload: nmsg::Payload,
+        /// Its CRC, when the container carried one (checked on receipt).
+        crc: Option<u32>,
     },
     /// A raw IP packet.
     Ip {
@@ -53,7 +55,9 @@ pub enum OwnedHit {
 impl OwnedHit {
     fn as_hit(&self) -> Option<Hit<'_>> {
         match self {
-            OwnedHit::Nmsg { channel, payload } => Some(Hit::Nmsg {
+            OwnedHit::Nmsg {
+                channel, payload, ..
+            } => Some(Hit::Nmsg {
                 channel: *channel,
                 payload,
             }),
@@ -341,8 +345,16 @@ impl Worker {
 
     /// Writes one hit and reports the limit it reached, if any.
     fn write(&mut self, hit: &OwnedHit) -> Result<Option<Trigger>, DriverExit> {
-        if let Some(h) = hit.as_hit() {
-            match self.out.write_hit(&h) {
+        let written = match hit {
+            OwnedHit::Nmsg {
+                channel,
+                payload,
+                crc,
+            } => Some(self.out.write_nmsg(*channel, payload, *crc)),
+            other => other.as_hit().map(|h| self.out.write_hit(&h)),
+        };
+        if let Some(r) = written {
+            match r {
                 Ok(_) => {
                     self.counters.written.fetch_add(1, Ordering::Relaxed);
                     self.dirty = true;

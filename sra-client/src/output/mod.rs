@@ -125,6 +125,18 @@ pub trait Output: Send {
     /// Writes (or buffers) one hit.
     fn write_hit(&mut self, hit: &Hit<'_>) -> Result<Written, OutputError>;
 
+    /// Writes one NMSG hit whose payload CRC is already known (`crc`, checked on receipt),
+    /// so that NMSG outputs need not compute it again. The default ignores `crc`.
+    fn write_nmsg(
+        &mut self,
+        channel: u16,
+        payload: &nmsg::Payload,
+        crc: Option<u32>,
+    ) -> Result<Written, OutputError> {
+        let _ = crc;
+        self.write_hit(&Hit::Nmsg { channel, payload })
+    }
+
     /// Pushes buffered data to the destination.
     fn flush(&mut self) -> Result<(), OutputError>;
 

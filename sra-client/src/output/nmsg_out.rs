@@ -39,6 +39,12 @@ impl FrameSink for Counted {
         self.bytes += frame.len() as u64;
         Ok(())
     }
+    fn send_frame_parts(&mut self, parts: &[&[u8]], scratch: &mut Vec<u8>) -> io::Result<()> {
+        // Forwarded, so a file or TCP stream writes the parts in place (no joined copy).
+        self.inner.send_frame_parts(parts, scratch)?;
+        self.bytes += parts.iter().map(|p| p.len() as u64).sum::<u64>();
+        Ok(())
+    }
     fn flush_sink(&mut self) -> io::Result<()> {
         self.inner.flush_sink()
     }
@@ -208,6 +214,18 @@ impl Output for NmsgOutput {
             }
         };
         r.map_err(|e| self.write_err(e))?;
+        Ok(Written::Yes)
+    }
+
+    fn write_nmsg(
+        &mut self,
+        _channel: u16,
+        payload: &nmsg::Payload,
+        crc: Option<u32>,
+    ) -> Result<Written, OutputError> {
+        self.writer
+            .write_with_crc(payload, crc)
+            .map_err(|e| self.write_err(e))?;
         Ok(Written::Yes)
     }
 

@@ -28,10 +28,11 @@ pub fn owned_hit(whit: &Whit, limits: &nmsg::Limits) -> Result<OwnedHit, HitErro
             ip_len: ip.ip_len,
             data: ip.packet.clone(),
         }),
-        Whit::Nmsg(n) => match nmsg::container::decode_single(&n.container, limits) {
-            Ok(payload) => Ok(OwnedHit::Nmsg {
+        Whit::Nmsg(n) => match single_with_crc(&n.container, limits) {
+            Ok((payload, crc)) => Ok(OwnedHit::Nmsg {
                 channel: n.ch,
                 payload,
+                crc,
             }),
             Err(nmsg::Error::Fragmented | nmsg::Error::PayloadCount(_)) => {
                 tracing::debug!("ignoring NMSG fragment from ch{}", n.ch);
@@ -40,6 +41,21 @@ pub fn owned_hit(whit: &Whit, limits: &nmsg::Limits) -> Result<OwnedHit, HitErro
             Err(source) => Err(HitError { ch: n.ch, source }),
         },
     }
+}
+
+/// The single payload of a container and its CRC when the container carried one (checked
+/// here, so an NMSG output re-uses it instead of computing it again).
+fn single_with_crc(
+    buf: &bytes::Bytes,
+    limits: &nmsg::Limits,
+) -> nmsg::Result<(nmsg::Payload, Option<u32>)> {
+    let c = nmsg::container::decode(buf, limits)?;
+    if c.len() != 1 {
+        return Err(nmsg::Error::PayloadCount(c.len()));
+    }
+    c.payloads()
+        .next_with_crc()
+        .ok_or(nmsg::Error::PayloadCount(0))?
 }
 
 #[cfg(test)]
@@ -95,9 +111,11 @@ mod tests {
             OwnedHit::Nmsg {
                 channel,
                 payload: p,
+                crc,
             } => {
                 assert_eq!(channel, 204);
                 assert_eq!(p, payload(1));
+                assert_eq!(crc, Some(nmsg::crc::payload_crc(b"\x08\x01")));
             }
             other => panic!("{other:?}"),
         }

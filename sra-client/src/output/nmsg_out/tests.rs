@@ -221,3 +221,28 @@ fn tcp_stream() {
         vec![payload(0), payload(1), payload(2)]
     );
 }
+
+#[test]
+fn known_crc_writes_the_same_bytes_and_counts_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a.nmsg"), tmp.path().join("b.nmsg"));
+    let mut plain = NmsgOutput::file(&a, false, NmsgOptions::default()).unwrap();
+    let mut known = NmsgOutput::file(&b, false, NmsgOptions::default()).unwrap();
+    for n in 0..10 {
+        let p = payload(n);
+        plain
+            .write_hit(&Hit::Nmsg {
+                channel: 204,
+                payload: &p,
+            })
+            .unwrap();
+        let crc = nmsg::crc::payload_crc(p.payload_bytes());
+        known.write_nmsg(204, &p, Some(crc)).unwrap();
+    }
+    plain.finish().unwrap();
+    known.finish().unwrap();
+    let (ba, bb) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    assert_eq!(ba, bb);
+    assert_eq!(known.bytes_written(), bb.len() as u64);
+    assert_eq!(read_file(&b).len(), 10);
+}
