@@ -28,6 +28,7 @@ use crate::config::{Config, Listener, ListenerKind, LoginKind};
 use crate::context::ServerContext;
 use crate::feed::RunningChannel;
 use crate::session::conn;
+use crate::session::send_buffer::SendBuffer;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -217,12 +218,22 @@ fn tls_acceptor(config: &Config) -> Result<(TlsAcceptor, TlsIdentity), StartErro
     Ok((TlsAcceptor::from(Arc::new(server_config)), id))
 }
 
+/// A handle on an accepted socket's send buffer (OPT SNDBUF); empty, with a log line, if the
+/// descriptor cannot be duplicated (the session then only records the value).
+fn send_buffer(fd: &impl std::os::fd::AsFd) -> SendBuffer {
+    SendBuffer::of(fd).unwrap_or_else(|e| {
+        tracing::warn!("OPT SNDBUF will not reach this socket: {e}");
+        SendBuffer::default()
+    })
+}
+
 fn spawn_serve<S>(
     ctx: &Arc<ServerContext>,
     sessions: &Sessions,
     s: S,
     logins: &[LoginKind],
     peer: Option<SocketAddr>,
+    sndbuf: SendBuffer,
 ) where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
@@ -233,6 +244,7 @@ fn spawn_serve<S>(
         logins.to_vec(),
         peer.map(|p| p.ip()),
         name,
+        sndbuf,
         sessions.stop.clone(),
     ));
 }
@@ -293,8 +305,11 @@ impl Server {
                                 }
                             };
                             let _ = s.set_nodelay(true);
+                            let sndbuf = send_buffer(&s);
                             match &tls {
-                                None => spawn_serve(&ctx, &sessions, s, &logins, Some(peer)),
+                                None => {
+                                    spawn_serve(&ctx, &sessions, s, &logins, Some(peer), sndbuf)
+                                }
                                 Some(acc) => {
                                     let (acc, ctx, logins, sessions) = (
                                         acc.clone(),
@@ -309,9 +324,14 @@ impl Server {
                                             return;
                                         };
                                         match r {
-                                            Ok(Ok(t)) => {
-                                                spawn_serve(&ctx, &sessions, t, &logins, Some(peer))
-                                            }
+                                            Ok(Ok(t)) => spawn_serve(
+                                                &ctx,
+                                                &sessions,
+                                                t,
+                                                &logins,
+                                                Some(peer),
+                                                sndbuf,
+                                            ),
                                             Ok(Err(e)) => {
                                                 tracing::info!(%peer, "TLS handshake failed: {e}")
                                             }
@@ -334,7 +354,10 @@ impl Server {
                     tasks.push(tokio::spawn(async move {
                         loop {
                             match lis.accept().await {
-                                Ok((s, _)) => spawn_serve(&ctx, &sessions, s, &logins, None),
+                                Ok((s, _)) => {
+                                    let sndbuf = send_buffer(&s);
+                                    spawn_serve(&ctx, &sessions, s, &logins, None, sndbuf)
+                                }
                                 Err(e) => tracing::warn!("accept: {e}"),
                             }
                         }

@@ -5,7 +5,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use axa_proto::whit::Whit;
-use axa_proto::{AxaCodec, ChannelOnOff, Direction, Frame, Message, Op, User, Watch, WatchMode};
+use axa_proto::{
+    AxaCodec, ChannelOnOff, Direction, Frame, Message, Op, Opt, User, Watch, WatchMode,
+};
 use futures::{SinkExt, StreamExt};
 use sra_server::config::Config;
 use sra_server::server::Server;
@@ -226,6 +228,8 @@ async fn apikey_login_over_tls() {
     let mut c = Client::new(tls);
     let m = login(&mut c, key.as_str()).await;
     assert_eq!(result(&m), (true, Op::User as u8, "johndoe authorized"));
+    // OPT SNDBUF reaches the TCP socket under TLS.
+    assert_eq!(sndbuf(&mut c, 65536).await, expected_sndbuf(65536));
     c.send(1, watch("ch=221")).await;
     assert!(result(&c.reply().await.1).0);
     c.send(0, Message::Channel(ChannelOnOff { ch: 221, on: true }))
@@ -249,4 +253,56 @@ async fn apikey_login_over_tls() {
     let m = login(&mut bad, "not-a-key").await;
     let (ok, _, text) = result(&m);
     assert!(!ok && text == "invalid API key", "{text}");
+}
+
+/// Sends OPT SNDBUF `v` and returns the size in the OPT reply.
+async fn sndbuf<S: AsyncRead + AsyncWrite + Unpin>(c: &mut Client<S>, v: u32) -> u32 {
+    c.send(4, Message::Opt(Opt::Sndbuf(v))).await;
+    match c.reply().await {
+        (4, Message::Opt(Opt::Sndbuf(n))) => n,
+        other => panic!("expected OPT SNDBUF, got {other:?}"),
+    }
+}
+
+/// What the kernel reports after `SO_SNDBUF = v`: Linux doubles it (bookkeeping overhead).
+fn expected_sndbuf(v: u32) -> u32 {
+    if cfg!(target_os = "linux") {
+        2 * v
+    } else {
+        v
+    }
+}
+
+#[tokio::test]
+async fn opt_sndbuf_changes_the_server_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("srad.sock");
+    let server = Server::start(config(&format!(
+        "[[listener]]\nkind = \"unix\"\naddress = \"{}\"\n",
+        path.display()
+    )))
+    .await
+    .unwrap();
+    let mut c = Client::new(
+        tokio::net::TcpStream::connect(server.tcp_addrs[0])
+            .await
+            .unwrap(),
+    );
+    assert!(result(&login(&mut c, "valid-user").await).0);
+    // The query answers the socket's real size (never 0), a change answers the new size.
+    let before = sndbuf(&mut c, 0).await;
+    assert!(before >= 1024, "{before}");
+    let want = if before == 2 * 24576 { 32768 } else { 24576 };
+    assert_eq!(sndbuf(&mut c, want).await, expected_sndbuf(want));
+    assert_eq!(sndbuf(&mut c, 0).await, expected_sndbuf(want));
+    // Below the 1024-byte minimum the server asks for 1024 (the kernel may round up).
+    assert!(sndbuf(&mut c, 1).await >= 1024);
+    // The session goes on streaming normally afterwards.
+    c.send(1, watch("ch=221")).await;
+    assert!(result(&c.reply().await.1).0);
+
+    // UNIX sockets have a send buffer too.
+    let mut u = Client::new(tokio::net::UnixStream::connect(&path).await.unwrap());
+    assert!(result(&login(&mut u, "valid-user").await).0);
+    assert_eq!(sndbuf(&mut u, 65536).await, expected_sndbuf(65536));
 }

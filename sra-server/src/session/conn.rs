@@ -23,6 +23,7 @@ use crate::context::ServerContext;
 use crate::hit::{Hit, MAX_HIT_HEADER};
 use crate::outbox::Outbox;
 use crate::session::core::{Next, SessionCore};
+use crate::session::send_buffer::SendBuffer;
 use crate::subscriber::Subscriber;
 
 /// Most hits taken from the outbox per write.
@@ -48,19 +49,21 @@ fn encode(tag: u16, m: &Message, pvers: u8) -> Option<Bytes> {
 /// Serves one accepted connection (after any TLS handshake) until either side closes or
 /// `stop` is cancelled (server shutdown): the replies already queued are then written and the
 /// connection closed. `peer_ip` is the client's address (`None` on UNIX sockets); `peer` names
-/// it in logs.
+/// it in logs; `sndbuf` is the socket OPT SNDBUF changes.
 pub async fn serve<S>(
     ctx: Arc<ServerContext>,
     stream: S,
     logins: Vec<LoginKind>,
     peer_ip: Option<std::net::IpAddr>,
     peer: String,
+    sndbuf: SendBuffer,
     stop: CancellationToken,
 ) where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
     let (rd, wr) = tokio::io::split(stream);
     let mut core = SessionCore::new(ctx.clone(), logins, peer_ip, unix_now());
+    core.set_send_buffer(sndbuf);
     let sub = core.subscriber().clone();
     let pvers = Arc::new(AtomicU8::new(core.pvers()));
     let keepalive = Duration::from_secs(ctx.config.limits.keepalive_secs.max(1));
@@ -199,6 +202,7 @@ mod tests {
             vec![LoginKind::User],
             None,
             "t".into(),
+            SendBuffer::default(),
             CancellationToken::new(),
         ));
         let mut c = Framed::new(client, AxaCodec::new(Direction::FromSra));
@@ -218,6 +222,7 @@ mod tests {
             vec![LoginKind::User],
             None,
             "t".into(),
+            SendBuffer::default(),
             CancellationToken::new(),
         ));
         let mut c = Framed::new(client, AxaCodec::new(Direction::FromSra));

@@ -17,8 +17,11 @@
 //!    after it gets an ERROR.
 //! 3. A WATCH with a tag in use is refused (`tag T is already in use`); at most
 //!    `limits.max_watches` per session; watches on channels that are off are accepted.
-//! 5. TRACE query → OPT TRACE with the level; SNDBUF → OPT SNDBUF with the value (recorded,
-//!    not applied to the socket yet); default sampling 100 %, rate limit from the config.
+//! 5. TRACE query → OPT TRACE with the level; SNDBUF (set or query) → the size is applied to
+//!    the socket (`SO_SNDBUF`, the TCP socket under TLS; [`SendBuffer`]) and answered with OPT
+//!    SNDBUF carrying the size the kernel reports afterwards (Linux: twice the request); a
+//!    request below 1024 bytes is raised to 1024; a refused change gets `ERROR OPTION …`.
+//!    Default sampling 100 %, rate limit from the config.
 //! 6. HELLO goes out with pvers 1; after a client HELLO offering v2, replies use pvers 2.
 //! 8. JOIN is refused (`JOIN is not supported`); NOP-only sessions stay unauthenticated and
 //!    are closed at the login deadline.
@@ -42,6 +45,7 @@ use crate::limiter::{RLIMIT_NA, RLIMIT_OFF};
 use crate::registry::{IoType, SessionInfo};
 use crate::session::admin;
 use crate::session::convert;
+use crate::session::send_buffer::SendBuffer;
 use crate::subscriber::Subscriber;
 
 /// What the connection should do after a frame.
@@ -101,7 +105,7 @@ pub struct SessionCore {
     sub: Arc<Subscriber>,
     pvers: u8,
     trace: u32,
-    sndbuf: u32,
+    sndbuf: SendBuffer,
     reporter: MissedReporter,
     client_id: u64,
     kill: Arc<tokio::sync::Notify>,
@@ -137,11 +141,17 @@ impl SessionCore {
             sub,
             pvers: 1,
             trace: 0,
-            sndbuf: 0,
+            sndbuf: SendBuffer::default(),
             reporter,
             client_id: ctx_id,
             kill: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// Lets OPT SNDBUF change the connection's socket (without it, the value is only
+    /// recorded).
+    pub fn set_send_buffer(&mut self, sndbuf: SendBuffer) {
+        self.sndbuf = sndbuf;
     }
 
     /// The server HELLO, to send first (tag 0).
@@ -499,10 +509,14 @@ impl SessionCore {
             Opt::Sample(SAMPLE_REQ) => Message::Opt(Opt::Sample(self.sub.sampler.rate())),
             Opt::Sample(v) => Message::Opt(Opt::Sample(self.sub.sampler.set_rate(v))),
             Opt::Sndbuf(v) => {
-                if v != 0 {
-                    self.sndbuf = v.max(axa_proto::opt::SNDBUF_MIN);
+                let r = match v {
+                    axa_proto::opt::SNDBUF_REQ => self.sndbuf.get(),
+                    v => self.sndbuf.set(v.max(axa_proto::opt::SNDBUF_MIN)),
+                };
+                match r {
+                    Ok(n) => Message::Opt(Opt::Sndbuf(n)),
+                    Err(e) => err(Op::Opt, format!("OPTION SNDBUF {v} bytes: {e}")),
                 }
-                Message::Opt(Opt::Sndbuf(self.sndbuf))
             }
             Opt::RateLimit(r) => {
                 // An account's max_rate_limit caps what it may ask for (OFF included).

@@ -1,10 +1,12 @@
 //! AXA sessions: the sans-IO state machine ([`core`]), the wire-watch conversion point
-//! ([`convert`]) and the tokio connection driver ([`conn`]).
+//! ([`convert`]), the socket's send buffer for OPT SNDBUF ([`send_buffer`]) and the tokio
+//! connection driver ([`conn`]).
 
 pub mod admin;
 pub mod conn;
 pub mod convert;
 pub mod core;
+pub mod send_buffer;
 
 pub use self::core::{Next, SessionCore};
 
