@@ -306,3 +306,75 @@ async fn opt_sndbuf_changes_the_server_socket() {
     assert!(result(&login(&mut u, "valid-user").await).0);
     assert_eq!(sndbuf(&mut u, 65536).await, expected_sndbuf(65536));
 }
+
+#[tokio::test]
+async fn opt_trace_sends_trace_lines_as_ok_with_orig_op_ok() {
+    let server = Server::start(config("")).await.unwrap();
+    let mut c = Client::new(
+        tokio::net::TcpStream::connect(server.tcp_addrs[0])
+            .await
+            .unwrap(),
+    );
+    assert!(result(&login(&mut c, "valid-user").await).0);
+    // As sratunnel -t 3 does: OPT TRACE (tag 1) must be answered with OK, not OPT.
+    c.send(1, Message::Opt(Opt::Trace(3))).await;
+    assert_eq!(
+        c.reply().await,
+        (
+            1,
+            Message::Ok(axa_proto::ResultMsg::new(Op::Opt, "trace level 3"))
+        )
+    );
+    c.send(2, watch("ch=221")).await;
+    assert_eq!(
+        result(&c.reply().await.1),
+        (true, Op::Watch as u8, "started")
+    );
+    let (tag, m) = c.reply().await;
+    assert_eq!(tag, 0);
+    assert_eq!(
+        result(&m),
+        (
+            true,
+            Op::Ok as u8,
+            "watches: 1 (ipv4 0, ipv6 0, dns 0, channel 1, errors 0); channels on: none"
+        )
+    );
+    c.send(3, Message::Channel(ChannelOnOff { ch: 221, on: true }))
+        .await;
+    assert!(result(&c.reply().await.1).0);
+    let (_, m) = c.reply().await;
+    assert!(result(&m).2.ends_with("channels on: ch221"), "{m:?}");
+    // While streaming: status lines once a second, only as OK(orig_op OK) with tag 0, and
+    // never an unsolicited ERROR or OPT.
+    let mut status = 0;
+    let mut hits = 0;
+    while status < 2 {
+        let f = c.recv().await.unwrap();
+        match f.message().unwrap() {
+            Message::Whit(_) => hits += 1,
+            Message::Missed(_) | Message::Nop => {}
+            Message::Ok(r) if r.orig_op == Op::Ok as u8 && f.tag() == 0 => {
+                if r.text.starts_with("status: considered ") {
+                    status += 1;
+                }
+            }
+            other => panic!("unexpected while streaming: {other:?}"),
+        }
+    }
+    assert!(hits > 0);
+    // The query answers with OPT TRACE; level 0 stops the lines.
+    c.send(4, Message::Opt(Opt::Trace(axa_proto::opt::TRACE_REQ)))
+        .await;
+    assert_eq!(c.reply().await, (4, Message::Opt(Opt::Trace(3))));
+    c.send(5, Message::Opt(Opt::Trace(0))).await;
+    assert!(result(&c.reply().await.1).0);
+    c.send(6, Message::Channel(ChannelOnOff { ch: 221, on: false }))
+        .await;
+    let (tag, m) = c.reply().await;
+    assert_eq!(
+        (tag, result(&m).0),
+        (6, true),
+        "no trace line after level 0"
+    );
+}

@@ -5,7 +5,8 @@
 //! takes replies and hits together, writes them with one `write_all` per batch and counts the
 //! hits as `sent`. A slow client therefore only fills its own outbox: ingest never waits for
 //! it. The writer sends a NOP after `keepalive_secs` without output; the reader closes an
-//! unauthenticated connection at the login deadline and polls MISSED reports once a second.
+//! unauthenticated connection at the login deadline and polls MISSED reports and trace lines
+//! (OPT TRACE) once a second.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
@@ -113,8 +114,13 @@ pub async fn serve<S>(
                 break;
             }
             _ = tick.tick() => {
-                if let Some(m) = core.poll_missed(unix_now()) {
-                    if let Some(b) = encode(0, &m, core.pvers()) {
+                let now = unix_now();
+                if let Some(m) = core.poll_missed(now) {
+                    out.push((0, m));
+                }
+                core.poll_trace(now, &mut out);
+                for (tag, m) in out.drain(..) {
+                    if let Some(b) = encode(tag, &m, core.pvers()) {
                         let _ = sub.outbox.send_control(b);
                     }
                 }

@@ -17,7 +17,8 @@
 //!    after it gets an ERROR.
 //! 3. A WATCH with a tag in use is refused (`tag T is already in use`); at most
 //!    `limits.max_watches` per session; watches on channels that are off are accepted.
-//! 5. TRACE query → OPT TRACE with the level; SNDBUF (set or query) → the size is applied to
+//! 5. TRACE set → OK `trace level N`, and from then on trace lines as OK(orig_op OK, tag 0)
+//!    as [`Tracer`] describes (never ERROR or OPT); TRACE query → OPT TRACE with the level; SNDBUF (set or query) → the size is applied to
 //!    the socket (`SO_SNDBUF`, the TCP socket under TLS; [`SendBuffer`]) and answered with OPT
 //!    SNDBUF carrying the size the kernel reports afterwards (Linux: twice the request); a
 //!    request below 1024 bytes is raised to 1024; a refused change gets `ERROR OPTION …`.
@@ -46,6 +47,7 @@ use crate::registry::{IoType, SessionInfo};
 use crate::session::admin;
 use crate::session::convert;
 use crate::session::send_buffer::SendBuffer;
+use crate::session::trace::{Status, Tracer};
 use crate::subscriber::Subscriber;
 
 /// What the connection should do after a frame.
@@ -104,7 +106,7 @@ pub struct SessionCore {
     id: Option<SessionId>,
     sub: Arc<Subscriber>,
     pvers: u8,
-    trace: u32,
+    tracer: Tracer,
     sndbuf: SendBuffer,
     reporter: MissedReporter,
     client_id: u64,
@@ -140,7 +142,7 @@ impl SessionCore {
             id: None,
             sub,
             pvers: 1,
-            trace: 0,
+            tracer: Tracer::default(),
             sndbuf: SendBuffer::default(),
             reporter,
             client_id: ctx_id,
@@ -195,6 +197,40 @@ impl SessionCore {
             filtered: r.filtered,
             last_report: r.last_report,
         }))
+    }
+
+    /// Appends the trace lines due at UNIX time `now` (OK with orig_op OK, tag 0; none at
+    /// trace level 0). Call about once a second.
+    pub fn poll_trace(&mut self, now: u64, out: &mut Vec<(u16, Message)>) {
+        if self.tracer.level() == 0 {
+            return;
+        }
+        let status = Status {
+            totals: self.sub.counters.totals(),
+            queued: self.sub.outbox.queued(),
+            capacity: self.sub.outbox.capacity(),
+        };
+        let mut lines = Vec::new();
+        self.tracer.poll(now, status, &mut lines);
+        out.extend(lines.into_iter().map(|l| (0, ok(Op::Ok, l))));
+    }
+
+    /// At trace level 3, the session's watch and channel set after a change.
+    fn trace_watch_set(&self, id: SessionId, out: &mut Vec<(u16, Message)>) {
+        if self.tracer.level() < 3 {
+            return;
+        }
+        let kinds = self.ctx.index.inspect(|ix| ix.watch_kinds(id));
+        let on: Vec<u16> = self
+            .account
+            .iter()
+            .flat_map(|a| &a.channels)
+            .copied()
+            .filter(|c| self.sub.channels.is_on(*c))
+            .collect();
+        if let Some(line) = self.tracer.watch_set(kinds, &on) {
+            out.push((0, ok(Op::Ok, line)));
+        }
     }
 
     /// Handles one received frame at UNIX time `now`, appending (tag, reply) pairs to `out`.
@@ -497,13 +533,17 @@ impl SessionCore {
             Message::Join(_) => out.push((tag, err(op, "JOIN is not supported"))),
             other => out.push((tag, err(other.op(), "unexpected request"))),
         }
+        if matches!(op, Op::Watch | Op::Stop | Op::AllStop | Op::Channel) {
+            self.trace_watch_set(id, out);
+        }
     }
 
     fn option(&mut self, o: Opt, now: u64) -> Message {
         match o {
-            Opt::Trace(TRACE_REQ) => Message::Opt(Opt::Trace(self.trace)),
+            Opt::Trace(TRACE_REQ) => Message::Opt(Opt::Trace(self.tracer.level())),
             Opt::Trace(level) => {
-                self.trace = level;
+                self.tracer
+                    .set_level(level, self.sub.counters.totals(), now);
                 ok(Op::Opt, format!("trace level {level}"))
             }
             Opt::Sample(SAMPLE_REQ) => Message::Opt(Opt::Sample(self.sub.sampler.rate())),

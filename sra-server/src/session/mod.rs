@@ -1,5 +1,6 @@
 //! AXA sessions: the sans-IO state machine ([`core`]), the wire-watch conversion point
-//! ([`convert`]), the socket's send buffer for OPT SNDBUF ([`send_buffer`]) and the tokio
+//! ([`convert`]), the socket's send buffer for OPT SNDBUF ([`send_buffer`]), the OPT TRACE
+//! output ([`trace`]) and the tokio
 //! connection driver ([`conn`]).
 
 pub mod admin;
@@ -7,6 +8,7 @@ pub mod conn;
 pub mod convert;
 pub mod core;
 pub mod send_buffer;
+pub mod trace;
 
 pub use self::core::{Next, SessionCore};
 
