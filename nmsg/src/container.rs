@@ -265,6 +265,30 @@ impl Payloads {
     /// (it was checked: it equals [`crate::crc::payload_crc`] of the inner message), for a
     /// writer to reuse ([`crate::writer::Writer::write_with_crc`]) instead of recomputing it.
     pub fn next_with_crc(&mut self) -> Option<Result<(Payload, Option<u32>)>> {
+        let (index, raw, wire_crc) = self.next_envelope()?;
+        let p = match Payload::decode(&raw) {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e.into())),
+        };
+        Some(check_crc(index, p.payload_bytes(), wire_crc).map(|()| (p, wire_crc)))
+    }
+
+    /// The next payload left encoded: the bytes of the container's `payloads` field (an
+    /// encoded `NmsgPayload`, a slice of the body, no copy) and its CRC when the container
+    /// carried one. The envelope is checked as [`Payload::check_encoded`] does and the CRC is
+    /// verified, so errors are those of [`Payloads::next_with_crc`]; nothing is decoded. For
+    /// pass-through ([`crate::writer::Writer::write_encoded_with_crc`]).
+    pub fn next_encoded(&mut self) -> Option<Result<(Bytes, Option<u32>)>> {
+        let (index, raw, wire_crc) = self.next_envelope()?;
+        let checked = match Payload::check_encoded(&raw) {
+            Ok(inner) => check_crc(index, inner, wire_crc),
+            Err(e) => Err(e.into()),
+        };
+        Some(checked.map(|()| (raw, wire_crc)))
+    }
+
+    /// The next `payloads` field with its index and wire CRC, unchecked.
+    fn next_envelope(&mut self) -> Option<(usize, Bytes, Option<u32>)> {
         let mut it = FieldIter::new(&self.body[self.pos..]);
         let len = loop {
             match it.next() {
@@ -282,22 +306,26 @@ impl Payloads {
         let raw = self.body.slice(self.pos - len..self.pos);
         let index = self.index;
         self.index += 1;
-        let wire_crc = self.next_crc();
-        let p = match Payload::decode(&raw) {
-            Ok(p) => p,
-            Err(e) => return Some(Err(e.into())),
-        };
-        if let Some(wire) = wire_crc {
-            let computed = payload_crc(p.payload_bytes());
-            if computed != wire {
-                return Some(Err(Error::CrcMismatch {
+        Some((index, raw, self.next_crc()))
+    }
+}
+
+/// Checks the inner message of payload `index` against its wire CRC, when there is one.
+fn check_crc(index: usize, inner: &[u8], wire: Option<u32>) -> Result<()> {
+    match wire {
+        Some(wire) => {
+            let computed = payload_crc(inner);
+            if computed == wire {
+                Ok(())
+            } else {
+                Err(Error::CrcMismatch {
                     index,
                     wire,
                     computed,
-                }));
+                })
             }
         }
-        Some(Ok((p, wire_crc)))
+        None => Ok(()),
     }
 }
 
@@ -348,7 +376,12 @@ impl ContainerBuilder {
     /// True when adding `p` would make a container of `size` bytes *full* in libnmsg's sense
     /// (the caller should write this container out first). Always false when empty.
     pub fn is_full_for(&self, p: &Payload, size: usize) -> bool {
-        !self.is_empty() && self.estimate() + p.encoded_len() + 32 >= size
+        self.is_full_for_len(p.encoded_len(), size)
+    }
+
+    /// As [`ContainerBuilder::is_full_for`], for a payload of `np_len` encoded bytes.
+    pub fn is_full_for_len(&self, np_len: usize, size: usize) -> bool {
+        !self.is_empty() && self.estimate() + np_len + 32 >= size
     }
 
     /// True when the estimate, sequence fields included, is above `size`: the container needs
@@ -374,6 +407,16 @@ impl ContainerBuilder {
         self.crcs
             .push(crc.unwrap_or_else(|| payload_crc(p.payload_bytes())));
         self.estimate += payload_estimate(np_len);
+    }
+
+    /// Adds an already encoded payload envelope with its CRC, copied as it is. The caller
+    /// checked the envelope ([`Payload::check_encoded`]) and the CRC.
+    pub(crate) fn push_encoded(&mut self, envelope: &[u8], crc: u32) {
+        proto::put_key(&mut self.payloads, F_PAYLOADS, proto::WT_LEN);
+        proto::put_varint(&mut self.payloads, envelope.len() as u64);
+        self.payloads.extend_from_slice(envelope);
+        self.crcs.push(crc);
+        self.estimate += payload_estimate(envelope.len());
     }
 
     /// Removes every payload.
@@ -525,6 +568,39 @@ mod tests {
         let c = Container::from_body(Bytes::from(body), 0, &Limits::default()).unwrap();
         let (p, crc) = c.payloads().next_with_crc().unwrap().unwrap();
         assert_eq!((p, crc), (ps[0].clone(), None));
+    }
+
+    #[test]
+    fn encoded_envelopes_pass_through() {
+        let ps: Vec<_> = (0..3).map(payload).collect();
+        let mut out = Vec::new();
+        encode(&ps, &mut out);
+        let c = decode(&Bytes::from(out.clone()), &Limits::default()).unwrap();
+        let mut it = c.payloads();
+        let mut b = ContainerBuilder::new();
+        let mut n = 0;
+        while let Some(r) = it.next_encoded() {
+            let (env, crc) = r.unwrap();
+            assert_eq!(Payload::decode(&env).unwrap(), ps[n]);
+            b.push_encoded(&env, crc.unwrap());
+            n += 1;
+        }
+        assert_eq!(n, 3);
+        let mut out2 = Vec::new();
+        b.write(None, false, &mut out2);
+        assert_eq!(out, out2);
+        // A bad CRC is reported as by next_with_crc, and the next payload still comes.
+        let pos = out.windows(41).position(|w| w == [1u8; 41]).unwrap();
+        out[pos + 20] ^= 0xff;
+        let c = decode(&Bytes::from(out), &Limits::default()).unwrap();
+        let mut it = c.payloads();
+        assert!(it.next_encoded().unwrap().is_ok());
+        assert!(matches!(
+            it.next_encoded(),
+            Some(Err(Error::CrcMismatch { index: 1, .. }))
+        ));
+        assert!(it.next_encoded().unwrap().is_ok());
+        assert!(it.next_encoded().is_none());
     }
 
     #[test]

@@ -185,9 +185,22 @@ impl Input {
 
     /// As [`Input::next_payload`], with the checked wire CRC (see [`Payloads::next_with_crc`]).
     pub fn next_payload_with_crc(&mut self) -> Option<Result<(Payload, Option<u32>)>> {
+        self.next_with(Payloads::next_with_crc)
+    }
+
+    /// As [`Input::next_payload_with_crc`], leaving the payload encoded (see
+    /// [`Payloads::next_encoded`]): the envelope bytes and the checked wire CRC.
+    pub fn next_encoded(&mut self) -> Option<Result<(Bytes, Option<u32>)>> {
+        self.next_with(Payloads::next_encoded)
+    }
+
+    fn next_with<T>(
+        &mut self,
+        mut next: impl FnMut(&mut Payloads) -> Option<Result<T>>,
+    ) -> Option<Result<T>> {
         loop {
             let front = self.queue.front_mut()?;
-            match front.next_with_crc() {
+            match next(front) {
                 Some(r) => {
                     match &r {
                         Ok(_) => self.stats.payloads += 1,

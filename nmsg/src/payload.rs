@@ -83,6 +83,41 @@ impl Payload {
         Ok(p)
     }
 
+    /// Checks an encoded `NmsgPayload` as [`Payload::decode`] does (well-formed fields, the
+    /// right wire types, the four required fields present) without building a [`Payload`],
+    /// and returns its inner message (empty when absent): the bytes a container's CRC covers.
+    /// For pass-through of envelopes that stay encoded
+    /// ([`crate::writer::Writer::write_encoded`]).
+    pub fn check_encoded(envelope: &[u8]) -> Result<&[u8], ProtoError> {
+        let mut seen = 0u32;
+        let mut inner: &[u8] = &[];
+        for field in FieldIter::new(envelope) {
+            let f = field?;
+            match f.number {
+                F_VID | F_MSGTYPE | F_TIME_SEC | F_SOURCE | F_OPERATOR | F_GROUP => {
+                    f.value.varint(f.number)?;
+                }
+                F_TIME_NSEC => {
+                    f.value.fixed32(f.number)?;
+                }
+                F_PAYLOAD => inner = f.value.bytes(f.number)?,
+                _ => continue,
+            }
+            seen |= 1 << f.number;
+        }
+        for (number, name) in [
+            (F_VID, "vid"),
+            (F_MSGTYPE, "msgtype"),
+            (F_TIME_SEC, "time_sec"),
+            (F_TIME_NSEC, "time_nsec"),
+        ] {
+            if seen & (1 << number) == 0 {
+                return Err(ProtoError::MissingField(name));
+            }
+        }
+        Ok(inner)
+    }
+
     /// The number of bytes [`Payload::encode`] writes.
     pub fn encoded_len(&self) -> usize {
         let mut n = proto::varint_field_len(F_VID, u64::from(self.vid))
@@ -151,6 +186,43 @@ mod tests {
         p.encode(&mut out);
         assert_eq!(out.len(), p.encoded_len());
         assert_eq!(Payload::decode(&Bytes::from(out)).unwrap(), p);
+    }
+
+    #[test]
+    fn check_encoded_agrees_with_decode() {
+        let p = Payload {
+            vid: 1,
+            msgtype: 9,
+            time_sec: 7,
+            payload: Some(Bytes::from_static(b"inner")),
+            ..Payload::default()
+        };
+        let mut out = Vec::new();
+        p.encode(&mut out);
+        assert_eq!(Payload::check_encoded(&out), Ok(&b"inner"[..]));
+        let no_inner = Payload {
+            payload: None,
+            ..p.clone()
+        };
+        let mut out2 = Vec::new();
+        no_inner.encode(&mut out2);
+        assert_eq!(Payload::check_encoded(&out2), Ok(&b""[..]));
+        // Every truncation fails in both, with the same error.
+        for n in 0..out.len() {
+            let cut = Bytes::copy_from_slice(&out[..n]);
+            assert_eq!(
+                Payload::check_encoded(&cut).err(),
+                Payload::decode(&cut).err(),
+                "{n}"
+            );
+        }
+        // A wrong wire type on an optional field.
+        let mut bad = out.clone();
+        proto::put_bytes_field(&mut bad, F_GROUP, b"x");
+        assert_eq!(
+            Payload::check_encoded(&bad),
+            Err(ProtoError::WrongWireType(F_GROUP))
+        );
     }
 
     #[test]

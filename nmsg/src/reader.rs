@@ -9,7 +9,7 @@ use std::io::{self, ErrorKind, Read};
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Instant;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
 use crate::error::{Error, Result};
 use crate::header::{Header, MAGIC};
@@ -107,8 +107,23 @@ impl<R: Read> StreamReader<R> {
     /// As [`Iterator::next`], with the payload's checked wire CRC when the container had one,
     /// for [`crate::writer::Writer::write_with_crc`] (re-writing without recomputing it).
     pub fn next_with_crc(&mut self) -> Option<Result<(Payload, Option<u32>)>> {
+        self.next_with(Input::next_payload_with_crc)
+    }
+
+    /// As [`StreamReader::next_with_crc`], leaving the payload encoded: the envelope bytes
+    /// (a slice of the container, no copy) and the checked wire CRC, for
+    /// [`crate::writer::Writer::write_encoded_with_crc`] (pass-through without decoding). The
+    /// envelope is checked as [`Payload::check_encoded`] does.
+    pub fn next_encoded(&mut self) -> Option<Result<(Bytes, Option<u32>)>> {
+        self.next_with(Input::next_encoded)
+    }
+
+    fn next_with<T>(
+        &mut self,
+        mut next: impl FnMut(&mut Input) -> Option<Result<T>>,
+    ) -> Option<Result<T>> {
         loop {
-            if let Some(r) = self.input.next_payload_with_crc() {
+            if let Some(r) = next(&mut self.input) {
                 return Some(r);
             }
             let limits = self.input.limits();

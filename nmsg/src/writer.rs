@@ -14,12 +14,13 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use crate::container::{ContainerBuilder, Sequence};
+use crate::crc::payload_crc;
 use crate::fragment::{self, max_fragment_data};
 use crate::header::{Header, FLAG_FRAGMENT, FLAG_ZLIB, HEADER_LEN};
 use crate::payload::Payload;
 use crate::random::random_u64;
 use crate::stats::Stats;
-use crate::zlib;
+use crate::zlib::Compressor;
 
 /// The smallest container size (`NMSG_WBUFSZ_MIN`); smaller sizes are raised to it.
 pub const SIZE_MIN: usize = 512;
@@ -151,10 +152,23 @@ impl WriterConfig {
 ///
 /// Buffered writers send a container when it is full, on [`Writer::flush`], or when the
 /// caller's timer calls [`Writer::flush_if_older_than`] (a low-rate feed must not wait in the
-/// buffer). Nothing is sent on drop: call [`Writer::flush`] (or [`Writer::into_inner`]) last.
+/// buffer).
+///
+/// # Drop
+///
+/// Dropping a writer sends what is pending and flushes the sink, as `BufWriter` does (and as
+/// libnmsg's `nmsg_output_close` does): forgetting the last flush must not lose up to a
+/// container of payloads. An error then has nobody to go to: it is logged with `tracing`
+/// (`warn`) and the writer is gone. Callers that must know whether the last container was
+/// written call [`Writer::flush`] or [`Writer::into_inner`] first (after which drop sends
+/// nothing). Nothing is sent when dropped during a panic.
+///
+/// The compressor (with `zlib`) and the output buffers are made once per writer and reused
+/// for every container.
 #[derive(Debug)]
-pub struct Writer<S> {
-    sink: S,
+pub struct Writer<S: FrameSink> {
+    /// `None` only once [`Writer::into_inner`] took it (the writer is then being dropped).
+    sink: Option<S>,
     config: WriterConfig,
     builder: ContainerBuilder,
     sequence_id: u64,
@@ -162,6 +176,7 @@ pub struct Writer<S> {
     oldest: Option<Instant>,
     body: Vec<u8>,
     frame: Vec<u8>,
+    compressor: Option<Compressor>,
     stats: Stats,
 }
 
@@ -184,7 +199,7 @@ impl<S: FrameSink> Writer<S> {
     pub fn new(sink: S, mut config: WriterConfig) -> Writer<S> {
         config.size = config.size.clamp(SIZE_MIN, SIZE_MAX);
         Writer {
-            sink,
+            sink: Some(sink),
             config,
             builder: ContainerBuilder::new(),
             sequence_id: random_u64(),
@@ -192,6 +207,7 @@ impl<S: FrameSink> Writer<S> {
             oldest: None,
             body: Vec::new(),
             frame: Vec::new(),
+            compressor: None,
             stats: Stats::default(),
         }
     }
@@ -220,6 +236,79 @@ impl<S: FrameSink> Writer<S> {
             self.send_container()?;
         }
         self.builder.push_with_crc(p, crc);
+        self.added()
+    }
+
+    /// Adds an already encoded payload: `envelope` is an encoded `NmsgPayload` exactly as a
+    /// container's `payloads` field holds it (e.g. from
+    /// [`crate::reader::StreamReader::next_encoded`]), copied into the container as it is,
+    /// without decoding or re-encoding. The envelope is checked
+    /// ([`Payload::check_encoded`]: well-formed, required fields present) and refused with
+    /// [`io::ErrorKind::InvalidData`] otherwise (nothing is written then); its CRC is computed.
+    ///
+    /// Containers fill, flush and fragment exactly as with [`Writer::write`]; for a canonical
+    /// envelope (as this crate, libnmsg and go-nmsg write them) the output is byte-identical to
+    /// decoding it and calling [`Writer::write`]. Unknown envelope fields pass through.
+    ///
+    /// # Example
+    ///
+    /// Re-writing a file without decoding its payloads (`nmsgtool -r in -w out`):
+    ///
+    /// ```
+    /// use nmsg::reader::StreamReader;
+    /// use nmsg::writer::{Writer, WriterConfig};
+    /// use nmsg::{Limits, Payload};
+    ///
+    /// # let p = Payload { vid: 1, msgtype: 9, payload: Some(b"\x08\x01"[..].into()),
+    /// #     ..Payload::default() };
+    /// # let mut w = Writer::to_stream(Vec::new(), WriterConfig::file());
+    /// # w.write(&p)?;
+    /// # let input = w.into_inner()?.0;
+    /// let mut r = StreamReader::new(&input[..], Limits::default());
+    /// let mut w = Writer::to_stream(Vec::new(), WriterConfig::file());
+    /// while let Some(next) = r.next_encoded() {
+    ///     match next {
+    ///         // The reader checked the CRC: hand it over instead of recomputing it.
+    ///         Ok((envelope, crc)) => w.write_encoded_with_crc(&envelope, crc)?,
+    ///         Err(e) if e.is_data_error() => eprintln!("skipped: {e}"),
+    ///         Err(e) => return Err(e.into()),
+    ///     }
+    /// }
+    /// let output = w.into_inner()?.0;
+    /// assert_eq!(output, input);
+    ///
+    /// // A single envelope, e.g. one kept from an AXA watch hit.
+    /// let mut envelope = Vec::new();
+    /// p.encode(&mut envelope);
+    /// let mut w = Writer::to_stream(Vec::new(), WriterConfig::file());
+    /// w.write_encoded(&envelope)?;
+    /// assert!(w.write_encoded(b"not an envelope").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_encoded(&mut self, envelope: &[u8]) -> io::Result<()> {
+        self.write_encoded_with_crc(envelope, None)
+    }
+
+    /// As [`Writer::write_encoded`], with the payload's CRC when the caller has it (a reader
+    /// checked it: [`crate::reader::StreamReader::next_encoded`]); `None` computes it. A `Some`
+    /// must equal [`crate::crc::payload_crc`] of the inner message.
+    pub fn write_encoded_with_crc(&mut self, envelope: &[u8], crc: Option<u32>) -> io::Result<()> {
+        let inner = Payload::check_encoded(envelope)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        debug_assert!(crc.is_none_or(|c| c == payload_crc(inner)));
+        let crc = crc.unwrap_or_else(|| payload_crc(inner));
+        if self
+            .builder
+            .is_full_for_len(envelope.len(), self.config.size)
+        {
+            self.send_container()?;
+        }
+        self.builder.push_encoded(envelope, crc);
+        self.added()
+    }
+
+    /// Counts the payload just added, and sends when unbuffered or overfull.
+    fn added(&mut self) -> io::Result<()> {
         self.stats.payloads += 1;
         self.oldest.get_or_insert_with(Instant::now);
         if !self.config.buffered || self.builder.is_overfull(self.config.size) {
@@ -259,23 +348,29 @@ impl<S: FrameSink> Writer<S> {
     /// Sends the current container (if any) and flushes the sink.
     pub fn flush(&mut self) -> io::Result<()> {
         self.send_container()?;
-        self.sink.flush_sink()
+        self.get_mut().flush_sink()
     }
 
-    /// Flushes and gives the sink back.
+    /// Flushes and gives the sink back. On error the writer is dropped (and its drop tries
+    /// the flush once more).
     pub fn into_inner(mut self) -> io::Result<S> {
         self.flush()?;
-        Ok(self.sink)
+        self.sink
+            .take()
+            .ok_or_else(|| io::Error::other("nmsg writer: no sink"))
     }
 
     /// The sink.
     pub fn get_ref(&self) -> &S {
-        &self.sink
+        match &self.sink {
+            Some(s) => s,
+            None => unreachable!("only into_inner takes the sink, and it consumes the writer"),
+        }
     }
 
     /// The sink, mutably.
     pub fn get_mut(&mut self) -> &mut S {
-        &mut self.sink
+        present(&mut self.sink)
     }
 
     /// What was sent: containers, fragments, payloads, bytes.
@@ -301,7 +396,8 @@ impl<S: FrameSink> Writer<S> {
             self.body.clear();
             self.builder.write_tail(seq, &mut self.body);
             let parts = [&header[..], self.builder.encoded_payloads(), &self.body];
-            let sent = self.sink.send_frame_parts(&parts, &mut self.frame);
+            let sink = present(&mut self.sink);
+            let sent = sink.send_frame_parts(&parts, &mut self.frame);
             self.builder.clear();
             self.oldest = None;
             self.stats.containers += 1;
@@ -314,7 +410,12 @@ impl<S: FrameSink> Writer<S> {
         if self.config.zlib {
             self.body.clear();
             self.builder.write_body(seq, &mut self.body);
-            zlib::compress(&self.body, &mut self.frame);
+            let compressor = self.compressor.get_or_insert_with(Compressor::new);
+            if let Err(e) = compressor.compress(&self.body, &mut self.frame) {
+                self.builder.clear();
+                self.oldest = None;
+                return Err(e);
+            }
             flags |= FLAG_ZLIB;
         } else {
             self.builder.write_body(seq, &mut self.frame);
@@ -327,7 +428,7 @@ impl<S: FrameSink> Writer<S> {
             let mut h = &mut self.frame[..HEADER_LEN];
             Header::new(flags, body_len as u32).write(&mut h);
             self.stats.bytes += self.frame.len() as u64;
-            return self.sink.send_frame(&self.frame);
+            return present(&mut self.sink).send_frame(&self.frame);
         }
         let body = Bytes::copy_from_slice(&self.frame[HEADER_LEN..]);
         let id = random_u64() as u32;
@@ -337,9 +438,34 @@ impl<S: FrameSink> Writer<S> {
             f.encode(&mut self.frame);
             self.stats.fragments += 1;
             self.stats.bytes += self.frame.len() as u64;
-            self.sink.send_frame(&self.frame)?;
+            present(&mut self.sink).send_frame(&self.frame)?;
         }
         Ok(())
+    }
+}
+
+/// The writer's sink: only [`Writer::into_inner`] takes it, and that consumes the writer.
+fn present<S>(sink: &mut Option<S>) -> &mut S {
+    match sink {
+        Some(s) => s,
+        None => unreachable!("only into_inner takes the sink, and it consumes the writer"),
+    }
+}
+
+/// Sends what is pending and flushes the sink (see "Drop" on [`Writer`]); errors are logged.
+impl<S: FrameSink> Drop for Writer<S> {
+    fn drop(&mut self) {
+        if self.sink.is_none() || std::thread::panicking() {
+            return;
+        }
+        let pending = self.builder.len();
+        if let Err(e) = self.flush() {
+            tracing::warn!(
+                error = %e,
+                pending,
+                "nmsg writer dropped: the last container or the flush failed"
+            );
+        }
     }
 }
 

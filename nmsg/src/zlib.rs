@@ -1,21 +1,56 @@
 //! The zlib body (flag 0x01, spec §1.4): a 4-byte big-endian uncompressed length, then a zlib
 //! (RFC 1950) stream. Inflation is bounded by the declared and by the actual size.
 
-use std::io::{Read, Write};
+use std::io::{self, Read};
 
 use bytes::Bytes;
-use flate2::{read::ZlibDecoder, write::ZlibEncoder, Compression};
+use flate2::{read::ZlibDecoder, Compress, Compression, FlushCompress, Status};
 
 use crate::error::{Error, Result};
 
 /// Compresses `body` into `out` (length prefix + zlib stream at the default level, as
-/// `nmsgtool -z` writes).
+/// `nmsgtool -z` writes). Makes a compressor for this call: writers keep a [`Compressor`].
 pub fn compress(body: &[u8], out: &mut Vec<u8>) {
-    out.extend_from_slice(&(body.len() as u32).to_be_bytes());
-    let mut enc = ZlibEncoder::new(out, Compression::default());
-    // Writing into a Vec cannot fail.
-    let _ = enc.write_all(body);
-    let _ = enc.finish();
+    // Compressing into a Vec with room to grow does not fail.
+    let _ = Compressor::new().compress(body, out);
+}
+
+/// A zlib compressor kept across containers: its state (a few hundred KiB) is made once and
+/// reset for each body, instead of being allocated and initialised per container.
+#[derive(Debug)]
+pub struct Compressor(Compress);
+
+impl Default for Compressor {
+    fn default() -> Self {
+        Compressor::new()
+    }
+}
+
+impl Compressor {
+    /// A compressor at the default level with the zlib wrapper (what `nmsgtool -z` writes).
+    pub fn new() -> Compressor {
+        Compressor(Compress::new(Compression::default(), true))
+    }
+
+    /// Appends the compressed form of `body` to `out`: the 4-byte big-endian length, then one
+    /// complete zlib stream. The bytes equal [`compress`]'s.
+    pub fn compress(&mut self, body: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
+        let len = u32::try_from(body.len())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "zlib: body over 4 GiB"))?;
+        out.extend_from_slice(&len.to_be_bytes());
+        self.0.reset();
+        // Room for incompressible data (deflate's stored blocks) in one go, usually.
+        out.reserve(body.len() + body.len() / 1000 + 64);
+        loop {
+            let done = usize::try_from(self.0.total_in()).unwrap_or(usize::MAX);
+            let rest = body.get(done..).unwrap_or_default();
+            match self.0.compress_vec(rest, out, FlushCompress::Finish) {
+                Ok(Status::StreamEnd) => return Ok(()),
+                Ok(Status::Ok | Status::BufError) => out.reserve(out.capacity().max(4096)),
+                Err(e) => return Err(io::Error::other(e)),
+            }
+        }
+    }
 }
 
 /// Inflates a compressed body. Refuses a declared length above `max`, stops inflating past
@@ -99,5 +134,30 @@ mod tests {
         assert!(inflate(&z[..20], 1 << 20).is_err());
         assert!(inflate(&[0, 0], 10).is_err());
         assert!(!looks_compressed(b"NMSG\x00\x02", 1 << 20));
+    }
+
+    #[test]
+    fn reused_compressor_writes_the_same_bytes() {
+        let mut c = Compressor::new();
+        let bodies: [Vec<u8>; 4] = [
+            vec![7u8; 5000],
+            (0..200_000u32)
+                .flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes())
+                .collect(),
+            Vec::new(),
+            b"NMSG NMSG NMSG".repeat(100),
+        ];
+        for body in &bodies {
+            let mut fresh = Vec::new();
+            let mut enc = flate2::write::ZlibEncoder::new(&mut fresh, Compression::default());
+            std::io::Write::write_all(&mut enc, body).unwrap();
+            enc.finish().unwrap();
+            let mut reused = vec![0xAA];
+            c.compress(body, &mut reused).unwrap();
+            assert_eq!(reused[0], 0xAA);
+            assert_eq!(&reused[1..5], &(body.len() as u32).to_be_bytes());
+            assert!(reused[5..] == fresh[..], "{}", body.len());
+            assert_eq!(&inflate(&reused[1..], 1 << 24).unwrap()[..], &body[..]);
+        }
     }
 }
