@@ -378,3 +378,121 @@ async fn opt_trace_sends_trace_lines_as_ok_with_orig_op_ok() {
         "no trace line after level 0"
     );
 }
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
+}
+
+/// Channel c is bit 63 − c mod 64 of little-endian word c / 64 (spec §1.6.12).
+fn mask_has(mask: &[u8], c: usize) -> bool {
+    u64_at(mask, c / 64 * 8) & (1 << (63 - c % 64)) != 0
+}
+
+#[tokio::test]
+async fn admin_stats_reports_process_and_session_figures() {
+    let server = Server::start(config(
+        "[[user]]\nname = \"admin\"\nchannels = [221]\nadmin = true\n",
+    ))
+    .await
+    .unwrap();
+    let addr = server.tcp_addrs[0];
+    let mut u = Client::new(tokio::net::TcpStream::connect(addr).await.unwrap());
+    assert!(result(&login(&mut u, "valid-user").await).0);
+    for (tag, w) in [(1, "ch=221"), (2, "dns=*.google.com")] {
+        u.send(tag, watch(w)).await;
+        assert!(result(&u.reply().await.1).0);
+    }
+    u.send(3, Message::Channel(ChannelOnOff { ch: 221, on: true }))
+        .await;
+    assert!(result(&u.reply().await.1).0);
+    let mut hits = 0;
+    while hits < 3 {
+        if let Message::Whit(_) = u.recv().await.unwrap().message().unwrap() {
+            hits += 1;
+        }
+    }
+    // A plain user is refused.
+    u.send(4, Message::StatsReq(stats_req(2))).await;
+    let (ok, op, _) = result(&u.reply().await.1);
+    assert!(!ok && op == Op::StatsReq as u8);
+
+    // CPU time is counted in 10 ms ticks: make sure this young process has some.
+    let spin = std::time::Instant::now();
+    let mut x = 0u64;
+    while spin.elapsed() < Duration::from_millis(200) {
+        x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+    }
+    let mut a = Client::new(tokio::net::TcpStream::connect(addr).await.unwrap());
+    assert!(result(&login(&mut a, "admin").await).0);
+    a.send(7, Message::StatsReq(stats_req(2))).await;
+    let (tag, m) = a.reply().await;
+    let Message::StatsRsp(r) = m else {
+        panic!("expected STATS_RSP, got {m:?}")
+    };
+    assert_eq!((tag, r.version, r.result), (7, 1, 1));
+    assert_eq!((r.sys_objs_cnt, r.user_objs_cnt), (1, 2));
+    let b = &r.objects[..];
+    assert_eq!(b.len(), 228 + 2 * 340);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as u32;
+    // The system object.
+    assert_eq!((b[0], b[1]), (1, 1));
+    let (cpu, uptime, start) = (u32_at(b, 14), u32_at(b, 18), u32_at(b, 22));
+    assert!(cpu > 0 && cpu != u32::MAX, "cpu_usage {cpu}");
+    assert!(uptime < 600 && start <= now && now - start < 600);
+    let fds = [26, 30, 34, 38].map(|at| u32_at(b, at));
+    assert!(fds.iter().all(|n| *n != u32::MAX), "{fds:?}");
+    // The listener and both ends of the two connections live in this process.
+    assert!(fds[0] >= 5, "fd_sockets {}", fds[0]);
+    assert!(
+        fds[2] >= 1,
+        "tokio's epoll/eventfd are anon inodes: {fds:?}"
+    );
+    let (vmsize, vmrss, rchar, wchar) =
+        (u64_at(b, 42), u64_at(b, 50), u64_at(b, 58), u64_at(b, 66));
+    assert!(
+        vmsize != u64::MAX && vmsize > vmrss && vmrss > 1 << 20,
+        "{vmsize} {vmrss}"
+    );
+    assert!(
+        rchar > 0 && rchar != u64::MAX && wchar != u64::MAX,
+        "{rchar} {wchar}"
+    );
+    assert!((2..10_000).contains(&u32_at(b, 74)), "thread_cnt");
+    assert_eq!(u16::from_le_bytes([b[78], b[79]]), 2, "user_cnt");
+    let kinds: Vec<u32> = (0..5).map(|i| u32_at(b, 80 + 4 * i)).collect();
+    assert_eq!(kinds, [0, 0, 1, 1, 0], "ipv4, ipv6, dns, ch, err watches");
+    assert!(mask_has(&b[100..228], 221) && !mask_has(&b[100..228], 220));
+    // The valid-user object.
+    let users: Vec<&[u8]> = b[228..].chunks(340).collect();
+    let o = users
+        .iter()
+        .find(|o| o[2..12] == *b"valid-user" && o[12] == 0)
+        .expect("valid-user in the list");
+    assert_eq!((o[0], o[1], o[66], o[67], o[68]), (2, 1, 0, 2, 0));
+    assert_eq!(&o[75..79], &[127, 0, 0, 1]);
+    assert_eq!(u64_at(o, 111), 1_000_000_001, "rate limit off");
+    assert_eq!(u64_at(o, 119), 1_000_000, "sampling 100 %");
+    let (filtered, sent) = (u64_at(o, 143), u64_at(o, 167));
+    assert!(filtered >= 3 && sent >= 3, "{filtered} {sent}");
+    let kinds: Vec<u32> = (0..5).map(|i| u32_at(o, 191 + 4 * i)).collect();
+    assert_eq!(kinds, [0, 0, 1, 1, 0]);
+    assert!(mask_has(&o[211..339], 221), "channel 221 on");
+    let admin = users.iter().find(|o| o[2..7] == *b"admin").unwrap();
+    assert_eq!(admin[66], 1, "is_admin");
+}
+
+fn stats_req(stats_type: u8) -> axa_proto::StatsReq {
+    axa_proto::StatsReq {
+        version: 1,
+        stats_type,
+        user: String::new(),
+        sn: 0,
+    }
+}

@@ -1,8 +1,12 @@
 //! The admin requests (spec §1.6.12): STATS_REQ → STATS_RSP flights, KILL_REQ → KILL_RSP.
 //! Only accounts with the admin flag get here; others get an ERROR from the session.
 //!
-//! Values the server does not measure are sent as all-ones ("unavailable"): cpu_usage, the
-//! fd counts, rchar/wchar. `connected_since` and `last_cnt_update` are C `struct timeval`s
+//! The system object's process figures come from `/proc` ([`ProcessFigures`]; all-ones =
+//! "unavailable" where they cannot be read); uptime and starttime from the server start;
+//! the watch counts per kind add up every session's watches; the channel mask holds the
+//! configured channels. A user object carries the session's rate limit, sampling, ACCT
+//! counters (`collected` is a RAD counter, always 0), watch counts per kind and the channels
+//! it has switched on. `connected_since` and `last_cnt_update` are C `struct timeval`s
 //! laid out as on 64-bit Linux (two 8-byte fields), as the reference tools read them.
 
 use axa_proto::{Kill, Message, StatsReq, StatsRsp};
@@ -10,6 +14,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::context::ServerContext;
 use crate::registry::SessionInfo;
+use crate::session::process::ProcessFigures;
 
 const SYS_OBJ_LEN: usize = 228;
 const USER_OBJ_LEN: usize = 340;
@@ -31,44 +36,31 @@ fn channel_mask(on: impl Iterator<Item = u16>) -> [u8; 128] {
     out
 }
 
-fn read_proc(path: &str) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
-}
-
 fn system_object(ctx: &ServerContext, now: u64, users: usize, kinds: [u32; 5]) -> BytesMut {
+    let p = ProcessFigures::read();
     let mut o = BytesMut::with_capacity(SYS_OBJ_LEN);
     o.put_u8(1);
     o.put_u8(SERVER_SRA);
-    let load = read_proc("/proc/loadavg");
-    let mut l = load.split_whitespace();
-    for _ in 0..3 {
-        let v = l.next().and_then(|x| x.parse::<f64>().ok());
-        o.put_u32_le(v.map_or(u32::MAX, |v| (v * 10_000.0) as u32));
+    for l in p.load {
+        o.put_u32_le(l);
     }
-    o.put_u32_le(u32::MAX); // cpu_usage
+    o.put_u32_le(p.cpu_usage);
     o.put_u32_le(now.saturating_sub(ctx.started) as u32);
     o.put_u32_le(ctx.started as u32);
-    for _ in 0..4 {
-        o.put_u32_le(u32::MAX); // fd_sockets, fd_pipes, fd_anon_inodes, fd_other
+    for n in [p.fd_sockets, p.fd_pipes, p.fd_anon_inodes, p.fd_other] {
+        o.put_u32_le(n);
     }
-    let statm = read_proc("/proc/self/statm");
-    let mut pages = statm.split_whitespace().map(|x| x.parse::<u64>().ok());
-    for _ in 0..2 {
-        o.put_u64_le(pages.next().flatten().map_or(u64::MAX, |p| p * 4096)); // vmsize, vmrss
+    for n in [p.vmsize, p.vmrss, p.rchar, p.wchar] {
+        o.put_u64_le(n);
     }
-    o.put_u64_le(u64::MAX); // rchar
-    o.put_u64_le(u64::MAX); // wchar
-    let threads = read_proc("/proc/self/status")
-        .lines()
-        .find_map(|l| l.strip_prefix("Threads:")?.trim().parse().ok())
-        .unwrap_or(u32::MAX);
-    o.put_u32_le(threads);
+    o.put_u32_le(p.thread_cnt);
     o.put_u16_le(users.min(usize::from(u16::MAX)) as u16);
     for k in kinds {
         o.put_u32_le(k);
     }
     let configured = ctx.config.channels.iter().map(|c| c.get_ref().number);
     o.put_slice(&channel_mask(configured));
+    debug_assert_eq!(o.len(), SYS_OBJ_LEN);
     o
 }
 
