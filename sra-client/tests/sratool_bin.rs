@@ -7,7 +7,9 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use axa_proto::{ChannelOnOff, Clist, Message, Op, Watch, WatchPattern, Whit, WhitIp};
+use axa_proto::{
+    ChannelOnOff, Clist, Kill, Message, Op, StatsReq, StatsRsp, Watch, WatchPattern, Whit, WhitIp,
+};
 use bytes::Bytes;
 use common::{listener, Peer};
 
@@ -96,6 +98,11 @@ async fn srad(l: tokio::net::TcpListener) {
                         let s = if o { "on" } else { "off" };
                         p.ok(tag, Op::Channel, &format!("channel ch{ch} {s}")).await
                     }
+                    Ok(Message::StatsReq(r)) => p.send(tag, stats_rsp(&r)).await,
+                    Ok(Message::KillReq(k)) => {
+                        let result = if k.user == "nobody" { 2 } else { 1 };
+                        p.send(tag, Message::KillRsp(Kill { result, ..k })).await
+                    }
                     Ok(m) => p.ok(tag, m.op(), "ok").await,
                     Err(_) => return,
                 }
@@ -105,6 +112,52 @@ async fn srad(l: tokio::net::TcpListener) {
             }
         });
     }
+}
+
+/// The fake's STATS RSP, laid out by hand from spec §1.6.12: a system object (SRA, 3 users,
+/// ch221 configured) and, unless the summary was asked for, one user object `valid-user`
+/// (admin, 127.0.0.1, serial number 7, tcp); user `nobody` is not found.
+fn stats_rsp(r: &StatsReq) -> Message {
+    if r.user == "nobody" {
+        return Message::StatsRsp(StatsRsp {
+            version: 1,
+            sys_objs_cnt: 0,
+            user_objs_cnt: 0,
+            result: 2,
+            objects: Bytes::new(),
+        });
+    }
+    let mut mask = [0u8; 128];
+    mask[3 * 8..3 * 8 + 8].copy_from_slice(&(1u64 << (63 - 221 % 64)).to_le_bytes());
+    let mut o = Vec::new();
+    o.extend_from_slice(&[1, 1]);
+    o.extend_from_slice(&[0; 76]);
+    o.extend_from_slice(&3u16.to_le_bytes());
+    o.extend_from_slice(&[0; 20]);
+    o.extend_from_slice(&mask);
+    assert_eq!(o.len(), 228);
+    let users = u16::from(r.stats_type != 1);
+    if users == 1 {
+        let start = o.len();
+        o.extend_from_slice(&[2, 1]);
+        let mut name = [0u8; 64];
+        name[..10].copy_from_slice(b"valid-user");
+        o.extend_from_slice(&name);
+        o.extend_from_slice(&[1, 2, 0, 0, 0, 0, 0, 0, 0]);
+        o.extend_from_slice(&[127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        o.extend_from_slice(&7u32.to_le_bytes());
+        o.resize(start + 211, 0);
+        o.extend_from_slice(&mask);
+        o.push(0);
+        assert_eq!(o.len() - start, 340);
+    }
+    Message::StatsRsp(StatsRsp {
+        version: 1,
+        sys_objs_cnt: 1,
+        user_objs_cnt: users,
+        result: 1,
+        objects: Bytes::from(o),
+    })
 }
 
 trait Next {
@@ -201,6 +254,205 @@ async fn test_001050_count_limit() {
     assert!(out.contains("OK CHANNEL ON/OFF channel ch221 on"), "{out}");
     assert!(out.contains("packet count limit exceeded"), "{out}");
     assert_eq!(out.matches("1 ch221\n").count(), 3, "{out}");
+}
+
+/// `stats`, `stats all`, `stats <user>` and `kill` print sratool 3.0.2's layout.
+#[tokio::test]
+async fn stats_and_kill_replies_are_printed() {
+    let (out, err) = script(&[
+        CONNECT,
+        "stats",
+        "sleep 0.3",
+        "stats valid-user",
+        "sleep 0.3",
+        "stats nobody",
+        "kill nobody",
+        "kill 7",
+        "sleep 0.5",
+        "quit",
+    ])
+    .await;
+    // The summary: the result line and the system object, no user object.
+    let summary = out
+        .split("    success\n")
+        .nth(1)
+        .expect("no stats success line");
+    let first_block = summary.split("\n\n").next().unwrap();
+    for line in [
+        "    server uptime   : <1 second",
+        "    sra sys",
+        "      CPU usage     : 0.00%",
+        "    open file descriptors",
+        "    users           : 3",
+        "      total watches : 0",
+        "    channels        : 221",
+    ] {
+        assert!(first_block.contains(line), "{line:?} in\n{out}\n{err}");
+    }
+    assert!(!first_block.contains("    user            :"), "{out}");
+    // By user name: the user object follows the system object.
+    assert!(
+        out.contains("\n\n    user            : valid-user (admin)\n      from          : 127.0.0.1\n      serial number : 7\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("      transport     : tcp\n      channels      : 221\n"),
+        "{out}"
+    );
+    assert!(out.contains("      packet counters\n"), "{out}");
+    assert!(out.contains("    failed, user/sn not found\n"), "{out}");
+    assert!(out.contains("    failed, user not found\n"), "{out}");
+    assert_eq!(out.matches("    success\n").count(), 3, "{out}");
+    assert!(
+        !out.contains("STATS RSP") && !out.contains("KILL RSP"),
+        "{out}"
+    );
+}
+
+/// The real server (`srad` from this workspace) for the admin commands, when its binary was
+/// built next to sratool (`cargo build -p sra-server --bin srad` with the same target
+/// directory); skipped with a notice otherwise. Asserts the layout, not the numbers (the
+/// server decides those).
+#[test]
+fn stats_and_kill_against_srad() {
+    use std::io::{BufRead, BufReader};
+    let Some(srad) = std::path::Path::new(BIN)
+        .parent()
+        .map(|d| d.join("srad"))
+        .filter(|p| p.exists())
+    else {
+        eprintln!("skipped: no srad binary next to {BIN} (cargo build -p sra-server --bin srad)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("srad.toml");
+    std::fs::write(
+        &config,
+        r#"
+[[listener]]
+kind = "tcp"
+address = "127.0.0.1:0"
+logins = ["user"]
+
+[[channel]]
+number = 221
+description = "ch221"
+source = { kind = "generator", generator = "dnsdedupe", rate = 10, seed = 221 }
+
+[[user]]
+name = "root"
+channels = [221]
+admin = true
+
+[[user]]
+name = "valid-user"
+channels = [221]
+"#,
+    )
+    .unwrap();
+    let mut server = Command::new(srad)
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(tmp.path().join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stdout = server.stdout.take().unwrap();
+    let _server = Kill(server);
+    let port = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            let addr = l.trim().strip_prefix("plain-TCP listener:")?.trim();
+            addr.split_whitespace()
+                .next()?
+                .rsplit(':')
+                .next()?
+                .parse::<u16>()
+                .ok()
+        })
+        .expect("srad printed no plain-TCP listener");
+    let tool = |lines: &[&str]| {
+        let file = tmp.path().join(format!("cmds{}", lines.len()));
+        std::fs::write(
+            &file,
+            lines.join("\n").replace("PORT", &port.to_string()) + "\n",
+        )
+        .unwrap();
+        Command::new(BIN)
+            .arg("-N")
+            .arg("-c")
+            .arg(&file)
+            .arg("-n")
+            .arg(tmp.path().join("no-config"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // A session for `kill` to end.
+    let victim = tool(&["connect tcp:valid-user@127.0.0.1,PORT", "sleep 4", "quit"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let admin = tool(&[
+        "connect tcp:root@127.0.0.1,PORT",
+        "1 watch ch=221",
+        "sleep 0.3",
+        "stats",
+        "sleep 0.3",
+        "stats all",
+        "sleep 0.3",
+        "stats nobody",
+        "kill nobody",
+        "kill valid-user",
+        "sleep 0.5",
+        "quit",
+    ])
+    .wait_with_output()
+    .unwrap();
+    let victim = victim.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&admin.stdout);
+    let err = String::from_utf8_lossy(&admin.stderr);
+    assert!(out.contains("OK USER"), "{out}\n{err}");
+    for label in [
+        "    server uptime   : ",
+        "    server load     : ",
+        "    sra sys\n",
+        "      VM RSS        : ",
+        "      thread cnt    : ",
+        "    users           : ",
+        "    watches\n",
+        "      ch watches    : ",
+        "      total watches : ",
+        "    channels        : 221\n",
+        "    user            : root (admin)\n",
+        "    user            : valid-user (non-admin)\n",
+        "      from          : 127.0.0.1\n",
+        "      serial number : ",
+        "      since         : ",
+        "      transport     : tcp\n",
+        "      rate-limiting : ",
+        "      sampling      : ",
+        "      packet counters\n",
+        "        congested   : ",
+        "    failed, user/sn not found\n",
+        "    failed, user not found\n",
+    ] {
+        assert!(out.contains(label), "{label:?} missing from\n{out}\n{err}");
+    }
+    // Summary, all users, and the kill of valid-user.
+    assert_eq!(out.matches("    success\n").count(), 3, "{out}");
+    let victim_err = String::from_utf8_lossy(&victim.stderr);
+    assert!(victim_err.contains("connection closed"), "{victim_err}");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 pub mod command;
 pub mod format;
 pub mod help;
+pub mod stats;
 mod table;
 pub mod tool;
 

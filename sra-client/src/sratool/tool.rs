@@ -676,14 +676,17 @@ impl Tool {
                 say!(self.out, "{line}");
             }
             Message::MgmtGetRsp(_) => say!(self.out, "deprecated command, please use \"stats\""),
-            Message::KillRsp(k) => say!(
-                self.out,
-                "{} KILL RSP result={} user=\"{}\" sn={}",
-                format::tag_str(tag),
-                k.result,
-                k.user,
-                k.sn
-            ),
+            Message::KillRsp(k) => {
+                let _ = write!(self.out, "{}", super::stats::kill(&k));
+                let _ = self.out.flush();
+            }
+            Message::StatsRsp(r) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                let _ = write!(self.out, "{}", super::stats::stats(&r, now, self.debug > 0));
+                let _ = self.out.flush();
+            }
             other => say!(self.out, "{} {}", format::tag_str(tag), other.op()),
         }
         Flow::Continue
