@@ -47,6 +47,41 @@ pub struct TlsOptions {
     pub tls12_ciphers: Option<String>,
 }
 
+/// What a finished handshake agreed on: sratool's `connect`/`status` "TLS info" (spec §8.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSessionInfo {
+    /// `TLSv1.3` or `TLSv1.2` (OpenSSL's spelling, as `SSL_get_version` prints it).
+    pub version: String,
+    /// The cipher suite by its IANA name, e.g. `TLS13_AES_256_GCM_SHA384` or
+    /// `TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`.
+    pub cipher: String,
+}
+
+impl TlsSessionInfo {
+    /// The parameters of an established client connection; `None` before the handshake
+    /// completed.
+    pub fn of<S>(stream: &TlsStream<S>) -> Option<TlsSessionInfo> {
+        let (_, conn) = stream.get_ref();
+        let version = match conn.protocol_version()? {
+            rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_owned(),
+            rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_owned(),
+            other => format!("{other:?}"),
+        };
+        let suite = conn.negotiated_cipher_suite()?.suite();
+        let cipher = suite
+            .as_str()
+            .map_or_else(|| format!("{suite:?}"), str::to_owned);
+        Some(TlsSessionInfo { version, cipher })
+    }
+}
+
+impl std::fmt::Display for TlsSessionInfo {
+    /// `TLSv1.3 TLS13_AES_256_GCM_SHA384`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.version, self.cipher)
+    }
+}
+
 /// Errors building the TLS configuration or doing the handshake.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {

@@ -82,7 +82,7 @@ async fn handshake(
     addr: std::net::SocketAddr,
     host: &str,
     opts: TlsOptions,
-) -> Result<(), TlsError> {
+) -> Result<TlsSessionInfo, TlsError> {
     let connector = TlsConnector::new(&opts)?;
     let tcp = TcpStream::connect(addr).await.unwrap();
     let mut tls = connector.connect(host, tcp).await?;
@@ -90,7 +90,7 @@ async fn handshake(
     let mut buf = [0u8; 4];
     tls.read_exact(&mut buf).await.unwrap();
     assert_eq!(&buf, b"ping");
-    Ok(())
+    Ok(TlsSessionInfo::of(&tls).expect("handshake done"))
 }
 
 fn ca_file(pem: &str) -> tempfile::NamedTempFile {
@@ -203,20 +203,26 @@ async fn pin_over_tls12_with_a_cipher_list() {
         verify: TlsVerify::Pin(vec![pin]),
         tls12_ciphers: Some("ECDHE-ECDSA-AES256-GCM-SHA384".into()),
     };
-    handshake(addr, "localhost", opts).await.unwrap();
+    let info = handshake(addr, "localhost", opts).await.unwrap();
+    assert_eq!(
+        info.to_string(),
+        "TLSv1.2 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"
+    );
 }
 
 #[tokio::test]
 async fn insecure_mode_accepts_anything() {
     let pki = pki();
     let addr = server(&pki, false).await;
-    handshake(
+    let info = handshake(
         addr,
         "example.com",
         opts(TlsVerify::InsecureAcceptAnyCertificate),
     )
     .await
     .unwrap();
+    assert_eq!(info.version, "TLSv1.3");
+    assert!(info.cipher.starts_with("TLS13_"), "{info:?}");
 }
 
 #[test]
