@@ -48,12 +48,15 @@ pub struct TlsOptions {
 }
 
 /// What a finished handshake agreed on: sratool's `connect`/`status` "TLS info" (spec §8.1).
+/// libaxa prints it as `<version> <cipher>  no compression` (OpenSSL's
+/// `SSL_CIPHER_get_version`/`SSL_CIPHER_get_name`); the names here are spelled the same way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsSessionInfo {
-    /// `TLSv1.3` or `TLSv1.2` (OpenSSL's spelling, as `SSL_get_version` prints it).
+    /// `TLSv1.3` or `TLSv1.2`.
     pub version: String,
-    /// The cipher suite by its IANA name, e.g. `TLS13_AES_256_GCM_SHA384` or
-    /// `TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`.
+    /// The cipher suite by its OpenSSL name, e.g. `TLS_AES_256_GCM_SHA384` (TLS 1.3) or
+    /// `ECDHE-RSA-AES256-GCM-SHA384` (TLS 1.2; the rustls name for a suite OpenSSL does not
+    /// know by another name).
     pub cipher: String,
 }
 
@@ -67,16 +70,26 @@ impl TlsSessionInfo {
             rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_owned(),
             other => format!("{other:?}"),
         };
-        let suite = conn.negotiated_cipher_suite()?.suite();
-        let cipher = suite
-            .as_str()
-            .map_or_else(|| format!("{suite:?}"), str::to_owned);
+        let negotiated = conn.negotiated_cipher_suite()?;
+        let openssl = ciphers::supported_names().into_iter().find(|name| {
+            ciphers::suites_for_list(name).is_ok_and(|v| v.last() == Some(&negotiated))
+        });
+        let cipher = match openssl {
+            Some(name) => name.to_owned(),
+            None => {
+                let suite = negotiated.suite();
+                match suite.as_str() {
+                    Some(iana) => iana.replacen("TLS13_", "TLS_", 1),
+                    None => format!("{suite:?}"),
+                }
+            }
+        };
         Some(TlsSessionInfo { version, cipher })
     }
 }
 
 impl std::fmt::Display for TlsSessionInfo {
-    /// `TLSv1.3 TLS13_AES_256_GCM_SHA384`.
+    /// `TLSv1.3 TLS_AES_256_GCM_SHA384`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.version, self.cipher)
     }

@@ -99,6 +99,8 @@ async fn srad(l: tokio::net::TcpListener) {
                         p.ok(tag, Op::Channel, &format!("channel ch{ch} {s}")).await
                     }
                     Ok(Message::StatsReq(r)) => p.send(tag, stats_rsp(&r)).await,
+                    // Options are echoed, as srad answers them.
+                    Ok(Message::Opt(o)) => p.send(tag, Message::Opt(o)).await,
                     Ok(Message::KillReq(k)) => {
                         let result = if k.user == "nobody" { 2 } else { 1 };
                         p.send(tag, Message::KillRsp(Kill { result, ..k })).await
@@ -455,6 +457,164 @@ channels = [221]
     assert!(victim_err.contains("connection closed"), "{victim_err}");
 }
 
+/// `status` (and `connect` with no argument): the server, the spec, the time connected and
+/// the count report; `count` with no argument after the limit ran out.
+#[tokio::test]
+async fn status_and_count_reports() {
+    let (out, err) = script(&[
+        "status",
+        CONNECT,
+        "sleep 0.3",
+        "status",
+        "1 watch ch=221",
+        "count 2",
+        "channel 221 on",
+        "sleep 1",
+        "channel 221 off",
+        "connect",
+        "count",
+        "count off",
+        "count",
+        "quit",
+    ])
+    .await;
+    assert!(
+        out.starts_with("not connected to a server\n"),
+        "{out}\n{err}"
+    );
+    let first = out
+        .split("connected to \"srad v3.0.1 fake")
+        .nth(1)
+        .expect("no status");
+    assert!(first.contains("\n    tcp:valid-user@127.0.0.1,"), "{first}");
+    // Time connected in sratool's words ("<1 second", "1 second", "2 seconds"...).
+    let connected_for = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("    connected for: "))
+            .is_some_and(|d| d.ends_with(" second") || d.ends_with(" seconds"))
+    };
+    assert!(connected_for(first), "{first}");
+    assert!(
+        first.contains(
+            "\n    packet printing not limited by count\n        0 packets recently printed\n"
+        ),
+        "{first}"
+    );
+    let second = out
+        .split("connected to \"srad v3.0.1 fake")
+        .nth(2)
+        .expect("no second status");
+    assert!(connected_for(second), "{second}");
+    // 2 printed, at least 2 more suppressed (the fake sends a hit every 50 ms).
+    let stopped = |text: &str| {
+        text.lines()
+            .filter_map(|l| l.strip_prefix("    packet printing stopped by count "))
+            .filter_map(|l| l.strip_suffix(" packets ago"))
+            .filter_map(|n| n.parse::<u64>().ok())
+            .collect::<Vec<_>>()
+    };
+    let ago = stopped(second);
+    assert_eq!(ago.len(), 2, "status and count: {second}");
+    assert!(ago[0] >= 2 && ago[1] >= ago[0], "{ago:?}\n{second}");
+    assert_eq!(out.matches("1 ch221\n").count(), 2, "{out}");
+    assert!(
+        out.ends_with(
+            "    packet printing not limited by count\n        0 packets recently printed\n"
+        ),
+        "{out}"
+    );
+}
+
+/// `window` sends OPT SNDBUF on a tcp: connection and prints the answer; it needs a connection.
+#[tokio::test]
+async fn window_on_a_tcp_connection() {
+    let (out, err) = script(&[CONNECT, "window 65536", "window", "sleep 0.5", "quit"]).await;
+    assert!(out.contains("* OPTION bufsize=65536\n"), "{out}\n{err}");
+    assert!(out.contains("* OPTION request bufsize\n"), "{out}\n{err}");
+    let (_, err) = script(&["window 65536"]).await;
+    assert!(
+        err.contains("\"window\" requires a connection to a server"),
+        "{err}"
+    );
+}
+
+/// `-c` files, `source` and their errors (spec §8.1, §9.2).
+#[test]
+fn command_files_and_source() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = |name: &str| tmp.path().join(name).display().to_string();
+    let run = |args: &[&str]| {
+        let o = Command::new(BIN)
+            .arg("-N")
+            .arg("-n")
+            .arg(tmp.path().join("no-config"))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    // -c runs first, then the command-line commands.
+    std::fs::write(path("first"), "count 1\ncount\n").unwrap();
+    let (ok, out, err) = run(&["-c", &path("first"), "count 2; count"]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        "    1 packets remaining to print of 1 total\n    2 packets remaining to print of 2 total\n"
+    );
+    // A failing -c file stops there: neither its later lines nor the command line run.
+    std::fs::write(path("bad"), "count 3\n1 watch ch=221\ncount\n").unwrap();
+    let (ok, out, err) = run(&["-c", &path("bad"), "count"]);
+    assert!(!ok);
+    assert!(
+        err.contains("\"watch\" requires a connection to a server"),
+        "{err}"
+    );
+    assert_eq!(out, "", "{err}");
+    // `source` runs a file in place; an error inside stops the outer file too.
+    std::fs::write(path("inner"), "count 4\nbogus\ncount\n").unwrap();
+    std::fs::write(
+        path("outer"),
+        format!("count 5\ncount\nsource {}\ncount\n", path("inner")),
+    )
+    .unwrap();
+    let (ok, out, err) = run(&["-c", &path("outer")]);
+    assert!(!ok);
+    assert_eq!(
+        out, "    5 packets remaining to print of 5 total\n",
+        "{err}"
+    );
+    assert!(err.contains("unrecognized command \"bogus\""), "{err}");
+    // A missing file.
+    let (ok, _, err) = run(&["source /nonexistent/cmds"]);
+    assert!(!ok);
+    assert!(err.contains("fopen(/nonexistent/cmds): "), "{err}");
+    // Nesting is limited: a file that sources itself stops at the limit.
+    std::fs::write(path("loop"), format!("count\nsource {}\n", path("loop"))).unwrap();
+    let (ok, out, err) = run(&["-c", &path("loop")]);
+    assert!(!ok);
+    assert!(err.contains("\"source\" nesting too deep"), "{err}");
+    assert_eq!(
+        out.matches("not limited by count").count(),
+        11,
+        "the -c file and 10 nested sources\n{out}"
+    );
+    // `sleep` without an argument or out of range shows its help.
+    for bad in ["sleep", "sleep 0", "sleep 1001"] {
+        let (ok, _, err) = run(&[bad]);
+        assert!(!ok, "{bad}");
+        assert!(err.contains("sleep"), "{bad}: {err}");
+        assert!(
+            err.contains("Arguments provided seemed to be invalid") || err.contains("usage"),
+            "{bad}: {err}"
+        );
+    }
+}
+
 #[test]
 fn without_server() {
     let run = |args: &[&str], stdin: &str| {
@@ -474,10 +634,7 @@ fn without_server() {
         )
     };
     let (_, out, _) = run(&["-N"], "count 72; count\n");
-    assert!(
-        out.contains("72 packets remaining to print of 72 total"),
-        "{out}"
-    );
+    assert_eq!(out, "    72 packets remaining to print of 72 total\n");
     let (_, _, err) = run(&["-N"], "count 5 10\n");
     assert!(
         err.contains("Arguments provided seemed to be invalid for command"),

@@ -169,11 +169,6 @@ pub fn ip_hit(tag: u16, ch: u16, packet: &[u8]) -> String {
 /// After `count N` is exhausted.
 pub const COUNT_EXCEEDED: &str = "packet count limit exceeded";
 
-/// `count` with no argument.
-pub fn count_remaining(remaining: u64, total: u64) -> String {
-    format!("{remaining} packets remaining to print of {total} total")
-}
-
 /// `src > dst TTL=n PROTO …` for a raw IP packet (ports joined with `.`), or a short reason
 /// when the packet cannot be parsed. Bounds-checked; never panics.
 pub fn ip_summary(p: &[u8]) -> String {
@@ -331,10 +326,6 @@ mod tests {
         assert_eq!(nearest_watch(3, 5), "     nearest watch to 3 is 5");
         assert_eq!(clist(221, true, "SIE demo"), "    ch221  on SIE demo");
         assert_eq!(clist(2, false, "x"), "      ch2 off x");
-        assert_eq!(
-            count_remaining(72, 72),
-            "72 packets remaining to print of 72 total"
-        );
         assert_eq!(nmsg_hit(1, 204, "{}"), "1 ch204  {}");
     }
 

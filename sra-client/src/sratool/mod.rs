@@ -2,6 +2,7 @@
 //! server messages.
 
 pub mod command;
+pub mod count;
 pub mod format;
 pub mod help;
 pub mod stats;

@@ -24,6 +24,7 @@ use super::command::{
     parse_line, Command, CommandError, Count, Forward, Level, RateValue, ServerMode, Stats, Tagged,
     Target,
 };
+use super::count::{PrintCount, Verdict};
 use super::format;
 use crate::client::{Client, ClientError, ClientOptions, Events};
 use crate::output::driver::{OutputDriver, OwnedHit};
@@ -56,8 +57,7 @@ pub struct Tool {
     client: Option<(Client, ConnSpec, Instant)>,
     events: Option<Events>,
     auth: Option<AuthFuture>,
-    count: Option<(u64, u64)>,
-    exceeded: bool,
+    count: PrintCount,
     verbose: u32,
     debug: u32,
     quiet: bool,
@@ -90,8 +90,7 @@ impl Tool {
             client: None,
             events: None,
             auth: None,
-            count: None,
-            exceeded: false,
+            count: PrintCount::default(),
             verbose: 0,
             debug,
             quiet: false,
@@ -381,10 +380,7 @@ impl Tool {
                 self.auth = Some(Box::pin(async move { c.authenticated().await }));
                 self.client = Some((client, spec, Instant::now()));
                 self.events = Some(events);
-                if let Some((total, _)) = self.count {
-                    self.count = Some((total, total));
-                    self.exceeded = false;
-                }
+                self.count.restart();
                 Ok(Flow::Continue)
             }
             Err(e) => {
@@ -413,9 +409,10 @@ impl Tool {
                         say!(self.out, "connected to \"{}\"\n    {spec}", h.text);
                         say!(
                             self.out,
-                            "    connected for: {} seconds",
-                            since.elapsed().as_secs()
+                            "    connected for: {}",
+                            super::stats::duration(since.elapsed().as_secs())
                         );
+                        say!(self.out, "{}", self.count.report());
                     }
                 }
             }
@@ -424,17 +421,9 @@ impl Tool {
 
     fn count_cmd(&mut self, c: Count) {
         match c {
-            Count::Off => self.count = None,
-            Count::Set(n) => {
-                self.count = Some((n, n));
-                self.exceeded = false;
-            }
-            Count::Show => match self.count {
-                Some((left, total)) => {
-                    say!(self.out, "{}", format::count_remaining(left, total))
-                }
-                None => say!(self.out, "    packet count limit off"),
-            },
+            Count::Off => self.count.off(),
+            Count::Set(n) => self.count.set(n),
+            Count::Show => say!(self.out, "{}", self.count.report()),
         }
     }
 
@@ -702,15 +691,13 @@ impl Tool {
                 Err(e) => say!(self.err, "{e}"),
             }
         }
-        if let Some((left, total)) = self.count {
-            if left == 0 {
-                if !self.exceeded {
-                    self.exceeded = true;
-                    say!(self.out, "{}", format::COUNT_EXCEEDED);
-                }
+        match self.count.hit() {
+            Verdict::Print => {}
+            Verdict::Exceeded => {
+                say!(self.out, "{}", format::COUNT_EXCEEDED);
                 return;
             }
-            self.count = Some((left - 1, total));
+            Verdict::Suppress => return,
         }
         match &whit {
             Whit::Ip(ip) => say!(self.out, "{}", format::ip_hit(tag, ip.ch, &ip.packet)),

@@ -204,10 +204,7 @@ async fn pin_over_tls12_with_a_cipher_list() {
         tls12_ciphers: Some("ECDHE-ECDSA-AES256-GCM-SHA384".into()),
     };
     let info = handshake(addr, "localhost", opts).await.unwrap();
-    assert_eq!(
-        info.to_string(),
-        "TLSv1.2 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"
-    );
+    assert_eq!(info.to_string(), "TLSv1.2 ECDHE-ECDSA-AES256-GCM-SHA384");
 }
 
 #[tokio::test]
@@ -222,7 +219,15 @@ async fn insecure_mode_accepts_anything() {
     .await
     .unwrap();
     assert_eq!(info.version, "TLSv1.3");
-    assert!(info.cipher.starts_with("TLS13_"), "{info:?}");
+    assert!(
+        [
+            "TLS_AES_256_GCM_SHA384",
+            "TLS_AES_128_GCM_SHA256",
+            "TLS_CHACHA20_POLY1305_SHA256"
+        ]
+        .contains(&info.cipher.as_str()),
+        "{info:?}"
+    );
 }
 
 #[test]
