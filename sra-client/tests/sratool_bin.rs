@@ -17,102 +17,111 @@ const BIN: &str = env!("CARGO_BIN_EXE_sratool");
 
 /// A fake srad: user `valid-user`, channel 221 (sends IP hits while on), channel 999 unknown.
 async fn srad(l: tokio::net::TcpListener) {
+    while let Ok((tcp, _)) = l.accept().await {
+        tokio::spawn(session(tcp));
+    }
+}
+
+/// The same fake on a UNIX socket.
+async fn srad_unix(l: tokio::net::UnixListener) {
+    while let Ok((unix, _)) = l.accept().await {
+        tokio::spawn(session(unix));
+    }
+}
+
+/// One connection of the fake srad.
+async fn session<S>(stream: S)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut p = Peer::new(stream);
+    let Some(user) = p.try_recv().await else {
+        return;
+    };
+    let name = match user.message() {
+        Ok(Message::User(u)) => u.name,
+        _ => return,
+    };
+    p.hello().await;
+    if name == "valid-user" {
+        p.ok(0, Op::User, "valid-user authorized").await;
+    } else {
+        p.error(0, Op::User, &format!("invalid user {name}")).await;
+    }
+    let mut on = false;
+    let mut watch_tag = 0;
     loop {
-        let Ok((tcp, _)) = l.accept().await else {
-            return;
+        let next = tokio::time::timeout(Duration::from_millis(50), p.framed_next()).await;
+        let f = match next {
+            Ok(Some(f)) => f,
+            Ok(None) => return,
+            Err(_) => {
+                if on && watch_tag != 0 {
+                    p.send(
+                        watch_tag,
+                        Message::Whit(Whit::Ip(WhitIp {
+                            ch: 221,
+                            tv_sec: 1,
+                            tv_usec: 0,
+                            ip_len: 20,
+                            packet: Bytes::from_static(&[
+                                0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+                            ]),
+                        })),
+                    )
+                    .await;
+                }
+                continue;
+            }
         };
-        tokio::spawn(async move {
-            let mut p = Peer::new(tcp);
-            let Some(user) = p.try_recv().await else {
-                return;
-            };
-            let name = match user.message() {
-                Ok(Message::User(u)) => u.name,
-                _ => return,
-            };
-            p.hello().await;
-            if name == "valid-user" {
-                p.ok(0, Op::User, "valid-user authorized").await;
-            } else {
-                p.error(0, Op::User, &format!("invalid user {name}")).await;
+        let tag = f.tag();
+        match f.message() {
+            Ok(Message::Hello(_)) => {}
+            Ok(Message::User(_)) => {}
+            _ if f.op() == Op::User => {}
+            Ok(Message::Cget) => {
+                p.send(
+                    tag,
+                    Message::Clist(Clist {
+                        ch: 221,
+                        on,
+                        spec: "ch221 fake".into(),
+                    }),
+                )
+                .await
             }
-            let mut on = false;
-            let mut watch_tag = 0;
-            loop {
-                let next = tokio::time::timeout(Duration::from_millis(50), p.framed_next()).await;
-                let f = match next {
-                    Ok(Some(f)) => f,
-                    Ok(None) => return,
-                    Err(_) => {
-                        if on && watch_tag != 0 {
-                            p.send(
-                                watch_tag,
-                                Message::Whit(Whit::Ip(WhitIp {
-                                    ch: 221,
-                                    tv_sec: 1,
-                                    tv_usec: 0,
-                                    ip_len: 20,
-                                    packet: Bytes::from_static(&[
-                                        0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10,
-                                        0, 0, 2,
-                                    ]),
-                                })),
-                            )
-                            .await;
-                        }
-                        continue;
-                    }
-                };
-                let tag = f.tag();
-                match f.message() {
-                    Ok(Message::Hello(_)) => {}
-                    Ok(Message::User(_)) => {}
-                    _ if f.op() == Op::User => {}
-                    Ok(Message::Cget) => {
-                        p.send(
-                            tag,
-                            Message::Clist(Clist {
-                                ch: 221,
-                                on,
-                                spec: "ch221 fake".into(),
-                            }),
-                        )
+            Ok(Message::Watch(w)) => match w.pattern {
+                WatchPattern::Channel(221) => {
+                    watch_tag = tag;
+                    p.ok(tag, Op::Watch, "started").await
+                }
+                WatchPattern::Channel(n) => {
+                    p.error(tag, Op::Watch, &format!("unknown channel ch{n}"))
                         .await
-                    }
-                    Ok(Message::Watch(w)) => match w.pattern {
-                        WatchPattern::Channel(221) => {
-                            watch_tag = tag;
-                            p.ok(tag, Op::Watch, "started").await
-                        }
-                        WatchPattern::Channel(n) => {
-                            p.error(tag, Op::Watch, &format!("unknown channel ch{n}"))
-                                .await
-                        }
-                        _ => {
-                            watch_tag = tag;
-                            p.ok(tag, Op::Watch, "started").await
-                        }
-                    },
-                    Ok(Message::Channel(ChannelOnOff { ch, on: o })) => {
-                        on = o;
-                        let s = if o { "on" } else { "off" };
-                        p.ok(tag, Op::Channel, &format!("channel ch{ch} {s}")).await
-                    }
-                    Ok(Message::StatsReq(r)) => p.send(tag, stats_rsp(&r)).await,
-                    // Options are echoed, as srad answers them.
-                    Ok(Message::Opt(o)) => p.send(tag, Message::Opt(o)).await,
-                    Ok(Message::KillReq(k)) => {
-                        let result = if k.user == "nobody" { 2 } else { 1 };
-                        p.send(tag, Message::KillRsp(Kill { result, ..k })).await
-                    }
-                    Ok(m) => p.ok(tag, m.op(), "ok").await,
-                    Err(_) => return,
                 }
-                if name != "valid-user" {
-                    return;
+                _ => {
+                    watch_tag = tag;
+                    p.ok(tag, Op::Watch, "started").await
                 }
+            },
+            Ok(Message::Channel(ChannelOnOff { ch, on: o })) => {
+                on = o;
+                let s = if o { "on" } else { "off" };
+                p.ok(tag, Op::Channel, &format!("channel ch{ch} {s}")).await
             }
-        });
+            Ok(Message::StatsReq(r)) => p.send(tag, stats_rsp(&r)).await,
+            // Options are echoed, as srad answers them.
+            Ok(Message::Opt(o)) => p.send(tag, Message::Opt(o)).await,
+            Ok(Message::KillReq(k)) => {
+                let result = if k.user == "nobody" { 2 } else { 1 };
+                p.send(tag, Message::KillRsp(Kill { result, ..k })).await
+            }
+            Ok(m) => p.ok(tag, m.op(), "ok").await,
+            Err(_) => return,
+        }
+        if name != "valid-user" {
+            return;
+        }
     }
 }
 
@@ -370,18 +379,25 @@ channels = [221]
     }
     let stdout = server.stdout.take().unwrap();
     let _server = Kill(server);
-    let port = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|l| {
-            let addr = l.trim().strip_prefix("plain-TCP listener:")?.trim();
-            addr.split_whitespace()
-                .next()?
-                .rsplit(':')
-                .next()?
-                .parse::<u16>()
-                .ok()
-        })
+    // The start-up summary names the listener's address ("plain-TCP listener: 127.0.0.1:N").
+    // Its output is read to the end on a thread: srad must not write into a closed pipe.
+    let (port_tx, port_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let Some(at) = line.find("127.0.0.1:") else {
+                continue;
+            };
+            let digits: String = line[at + "127.0.0.1:".len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            if let Ok(port) = digits.parse::<u16>() {
+                let _ = port_tx.send(port);
+            }
+        }
+    });
+    let port = port_rx
+        .recv_timeout(Duration::from_secs(30))
         .expect("srad printed no plain-TCP listener");
     let tool = |lines: &[&str]| {
         let file = tmp.path().join(format!("cmds{}", lines.len()));
@@ -531,6 +547,17 @@ async fn window_on_a_tcp_connection() {
     let (out, err) = script(&[CONNECT, "window 65536", "window", "sleep 0.5", "quit"]).await;
     assert!(out.contains("* OPTION bufsize=65536\n"), "{out}\n{err}");
     assert!(out.contains("* OPTION request bufsize\n"), "{out}\n{err}");
+    // Only on tcp: connections, as libaxa.
+    let tmp = tempfile::tempdir().unwrap();
+    let sock = tmp.path().join("srad.sock");
+    tokio::spawn(srad_unix(tokio::net::UnixListener::bind(&sock).unwrap()));
+    let spec = format!("connect unix:valid-user@{}", sock.display());
+    let (out, err) = script(&[&spec, "sleep 0.3", "window 65536", "quit"]).await;
+    assert!(out.contains("OK USER valid-user"), "{out}\n{err}");
+    assert!(
+        err.contains("cannot change the buffer size on unix connections"),
+        "{err}"
+    );
     let (_, err) = script(&["window 65536"]).await;
     assert!(
         err.contains("\"window\" requires a connection to a server"),

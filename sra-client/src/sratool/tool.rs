@@ -319,14 +319,12 @@ impl Tool {
             Command::Sample(v) => Message::Opt(Opt::Sample(v)),
             Command::Trace(n) => Message::Opt(Opt::Trace(n)),
             Command::Window(n) => {
-                let tcp = self
-                    .client
-                    .as_ref()
-                    .is_some_and(|(_, s, _)| s.transport == Transport::Tcp);
-                if !tcp {
+                let transport = self.client.as_ref().map(|(_, s, _)| s.transport);
+                if let Some(t) = transport.filter(|t| *t != Transport::Tcp) {
                     say!(
                         self.err,
-                        "cannot change the buffer size on non-tcp connections"
+                        "cannot change the buffer size on {} connections",
+                        t.as_str()
                     );
                     return Err(());
                 }
