@@ -1,7 +1,8 @@
 //! Re-writing a file (`nmsgtool-rs -r in -w out` without the disk): a 1000-container stream of
 //! test1-dnsqr.nmsg (5000 base:dnsqr payloads) read with `StreamReader` and written with a
 //! file `Writer` into memory, with the reader's checked CRCs handed over
-//! (`write_with_crc`) and recomputed (`write`), against a memcpy of the same bytes measured in
+//! (`write_with_crc`) and recomputed (`write`), and left encoded (`next_encoded` →
+//! `write_encoded_with_crc`, what `nmsgtool-rs -r -w` does), against a memcpy of the same bytes measured in
 //! the same run. Run: `cargo bench -p nmsg --bench rewrite`.
 
 use std::hint::black_box;
@@ -64,6 +65,20 @@ fn bench(c: &mut Criterion) {
             black_box(out.len());
         });
     }
+    g.bench_function("encoded-pass-through", |b| {
+        b.iter(|| {
+            out.clear();
+            let mut r = StreamReader::new(black_box(&stream[..]), limits.clone());
+            let mut w = Writer::to_stream(&mut out, WriterConfig::file());
+            while let Some(p) = r.next_encoded() {
+                let (envelope, crc) = p.unwrap();
+                w.write_encoded_with_crc(&envelope, crc).unwrap();
+            }
+            w.flush().unwrap();
+            assert_eq!(w.stats().payloads, 5000);
+        });
+        black_box(out.len());
+    });
     g.finish();
 }
 

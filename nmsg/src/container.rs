@@ -13,12 +13,18 @@ use crate::header::{Header, FLAG_ZLIB, HEADER_LEN};
 use crate::limits::Limits;
 use crate::payload::Payload;
 use crate::proto::{self, read_varint, FieldIter, ProtoError, Value};
+use crate::scan;
 use crate::zlib;
 
 const F_PAYLOADS: u32 = 1;
 const F_CRCS: u32 = 2;
 const F_SEQUENCE: u32 = 3;
 const F_SEQUENCE_ID: u32 = 4;
+/// The single-byte keys of the fields above, as written (fast scans, see [`crate::scan`]).
+const KEY_PAYLOADS: u8 = (F_PAYLOADS as u8) << 3 | proto::WT_LEN;
+const KEY_CRCS: u8 = (F_CRCS as u8) << 3 | proto::WT_VARINT;
+const KEY_SEQUENCE: u8 = (F_SEQUENCE as u8) << 3 | proto::WT_VARINT;
+const KEY_SEQUENCE_ID: u8 = (F_SEQUENCE_ID as u8) << 3 | proto::WT_VARINT;
 
 /// The sequence fields of a container sent on a datagram socket (spec §1.9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +42,9 @@ pub struct Container {
     body: Bytes,
     payloads: usize,
     crcs: usize,
+    /// Where the first `payload_crcs` field starts (the body's length when there is none), so
+    /// that iterating does not scan the payloads a second time to find the CRCs.
+    crc_start: usize,
     sequence: Option<u32>,
     sequence_id: Option<u64>,
 }
@@ -117,16 +126,32 @@ impl Container {
         } else {
             body
         };
+        let body_len = body.len();
         let mut c = Container {
             flags,
             body,
             payloads: 0,
             crcs: 0,
+            crc_start: body_len,
             sequence: None,
             sequence_id: None,
         };
-        for field in FieldIter::new(&c.body) {
+        if c.scan_fast() {
+            return Ok(c);
+        }
+        c.payloads = 0;
+        c.crcs = 0;
+        c.crc_start = body_len;
+        c.sequence = None;
+        c.sequence_id = None;
+        let mut fields = FieldIter::new(&c.body);
+        loop {
+            let at = body_len - fields.rest().len();
+            let Some(field) = fields.next() else { break };
             let f = field?;
+            if f.number == F_CRCS && c.crc_start == body_len {
+                c.crc_start = at;
+            }
             match (f.number, f.value) {
                 (F_PAYLOADS, Value::Len(_)) => c.payloads += 1,
                 (F_CRCS, Value::Varint(_)) => c.crcs += 1,
@@ -143,6 +168,44 @@ impl Container {
             }
         }
         Ok(c)
+    }
+
+    /// The top-level scan of [`Container::from_body`] for bodies of single-byte keys and
+    /// short varints (as writers write them); false for anything else, and the general parser
+    /// decides then.
+    fn scan_fast(&mut self) -> bool {
+        let len = self.body.len();
+        let mut b = &self.body[..];
+        while let [key, rest @ ..] = b {
+            let at = len - b.len();
+            let next = match *key {
+                KEY_PAYLOADS => {
+                    self.payloads += 1;
+                    scan::take_len(rest).map(|(_, r)| r)
+                }
+                KEY_CRCS => {
+                    if self.crcs == 0 {
+                        self.crc_start = at;
+                    }
+                    self.crcs += 1;
+                    scan::skip_varint(rest)
+                }
+                KEY_SEQUENCE => scan::varint(rest).map(|(v, r)| {
+                    self.sequence = Some(v as u32);
+                    r
+                }),
+                KEY_SEQUENCE_ID => scan::varint(rest).map(|(v, r)| {
+                    self.sequence_id = Some(v);
+                    r
+                }),
+                _ => None,
+            };
+            match next {
+                Some(r) => b = r,
+                None => return false,
+            }
+        }
+        true
     }
 
     /// The number of payloads.
@@ -187,7 +250,7 @@ impl Container {
         Payloads {
             body: self.body.clone(),
             pos: 0,
-            crc_pos: 0,
+            crc_pos: self.crc_start,
             packed: 0..0,
             index: 0,
         }
@@ -220,6 +283,12 @@ impl Payloads {
             let v = read_varint(&mut s).ok()?;
             self.packed.start = self.packed.end - s.len();
             return Some(v as u32);
+        }
+        if let [KEY_CRCS, rest @ ..] = &self.body[self.crc_pos..] {
+            if let Some((v, after)) = scan::varint(rest) {
+                self.crc_pos = self.body.len() - after.len();
+                return Some(v as u32);
+            }
         }
         loop {
             let mut it = FieldIter::new(&self.body[self.crc_pos..]);
@@ -289,24 +358,40 @@ impl Payloads {
 
     /// The next `payloads` field with its index and wire CRC, unchecked.
     fn next_envelope(&mut self) -> Option<(usize, Bytes, Option<u32>)> {
-        let mut it = FieldIter::new(&self.body[self.pos..]);
-        let len = loop {
-            match it.next() {
-                Some(Ok(f)) if f.number == F_PAYLOADS => {
-                    break f.value.bytes(F_PAYLOADS).ok()?.len()
-                }
-                Some(Ok(_)) => continue,
-                _ => {
-                    self.pos = self.body.len();
-                    return None;
-                }
-            }
-        };
-        self.pos = self.body.len() - it.rest().len();
-        let raw = self.body.slice(self.pos - len..self.pos);
+        let range = self.next_payload_range()?;
+        self.pos = range.end;
+        let raw = self.body.slice(range);
         let index = self.index;
         self.index += 1;
         Some((index, raw, self.next_crc()))
+    }
+}
+
+impl Payloads {
+    /// Where the next `payloads` field's value is in the body.
+    fn next_payload_range(&mut self) -> Option<std::ops::Range<usize>> {
+        let len = self.body.len();
+        if let [KEY_PAYLOADS, rest @ ..] = &self.body[self.pos..] {
+            if let Some((value, after)) = scan::take_len(rest) {
+                let end = len - after.len();
+                return Some(end - value.len()..end);
+            }
+        }
+        let mut it = FieldIter::new(&self.body[self.pos..]);
+        loop {
+            match it.next() {
+                Some(Ok(f)) if f.number == F_PAYLOADS => {
+                    let value = f.value.bytes(F_PAYLOADS).ok()?.len();
+                    let end = len - it.rest().len();
+                    return Some(end - value..end);
+                }
+                Some(Ok(_)) => continue,
+                _ => {
+                    self.pos = len;
+                    return None;
+                }
+            }
+        }
     }
 }
 

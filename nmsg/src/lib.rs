@@ -71,6 +71,7 @@ pub mod limits;
 mod random;
 pub mod reader;
 pub mod reassembly;
+mod scan;
 pub mod sequence;
 pub mod stats;
 pub mod writer;

@@ -4,6 +4,7 @@
 use bytes::{BufMut, Bytes};
 
 use crate::proto::{self, FieldIter, ProtoError};
+use crate::scan;
 
 /// One NMSG payload: the envelope of spec §2 around the serialized inner message.
 ///
@@ -37,6 +38,35 @@ const F_PAYLOAD: u32 = 5;
 const F_SOURCE: u32 = 7;
 const F_OPERATOR: u32 = 8;
 const F_GROUP: u32 = 9;
+
+/// The fields `check_encoded` requires, as bits of their numbers.
+const REQUIRED: u32 = 1 << F_VID | 1 << F_MSGTYPE | 1 << F_TIME_SEC | 1 << F_TIME_NSEC;
+
+/// [`Payload::check_encoded`] in one pass over the envelope's known fields with single-byte
+/// keys, as libnmsg, go-nmsg and this crate write them. `None` for anything else (unknown
+/// fields, wrong wire types, errors): the general parser decides then.
+fn check_encoded_fast(mut b: &[u8]) -> Option<&[u8]> {
+    let mut seen = 0u32;
+    let mut inner: &[u8] = &[];
+    while let [key, rest @ ..] = b {
+        let number = u32::from(key >> 3);
+        b = match (number, key & 7) {
+            (
+                F_VID | F_MSGTYPE | F_TIME_SEC | F_SOURCE | F_OPERATOR | F_GROUP,
+                proto::WT_VARINT,
+            ) => scan::skip_varint(rest)?,
+            (F_TIME_NSEC, proto::WT_FIXED32) => rest.get(4..)?,
+            (F_PAYLOAD, proto::WT_LEN) => {
+                let (value, rest) = scan::take_len(rest)?;
+                inner = value;
+                rest
+            }
+            _ => return None,
+        };
+        seen |= 1 << number;
+    }
+    (seen & REQUIRED == REQUIRED).then_some(inner)
+}
 
 impl Payload {
     /// Decodes an encoded `NmsgPayload`. `buf` must be the exact encoding; the inner message
@@ -89,6 +119,14 @@ impl Payload {
     /// For pass-through of envelopes that stay encoded
     /// ([`crate::writer::Writer::write_encoded`]).
     pub fn check_encoded(envelope: &[u8]) -> Result<&[u8], ProtoError> {
+        match check_encoded_fast(envelope) {
+            Some(inner) => Ok(inner),
+            None => Payload::check_encoded_general(envelope),
+        }
+    }
+
+    /// [`Payload::check_encoded`] through the general parser (any encoding, exact errors).
+    fn check_encoded_general(envelope: &[u8]) -> Result<&[u8], ProtoError> {
         let mut seen = 0u32;
         let mut inner: &[u8] = &[];
         for field in FieldIter::new(envelope) {
@@ -223,6 +261,49 @@ mod tests {
             Payload::check_encoded(&bad),
             Err(ProtoError::WrongWireType(F_GROUP))
         );
+    }
+
+    #[test]
+    fn fast_check_agrees_with_the_general_parser() {
+        let p = Payload {
+            vid: 2,
+            msgtype: 1,
+            time_sec: 1_519_311_169,
+            time_nsec: 123,
+            payload: Some(Bytes::from(vec![9u8; 200])),
+            source: Some(0xa1ba_02cf),
+            operator: Some(1),
+            group: Some(300),
+        };
+        let mut env = Vec::new();
+        p.encode(&mut env);
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let mut m = env.clone();
+            for _ in 0..1 + next() % 3 {
+                let i = (next() as usize) % m.len();
+                match next() % 3 {
+                    0 => m[i] = next() as u8,
+                    1 => m.truncate(i),
+                    _ => m.insert(i, next() as u8),
+                }
+                if m.is_empty() {
+                    break;
+                }
+            }
+            let general = Payload::check_encoded_general(&m);
+            if let Some(fast) = check_encoded_fast(&m) {
+                assert_eq!(Ok(fast), general, "{m:02x?}");
+            }
+            assert_eq!(Payload::check_encoded(&m), general);
+        }
+        assert_eq!(check_encoded_fast(&env), Some(&[9u8; 200][..]));
     }
 
     #[test]

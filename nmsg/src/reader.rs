@@ -33,6 +33,8 @@ pub struct StreamReader<R> {
     buf: BytesMut,
     input: Input,
     eof: bool,
+    /// When the last fragment was read (whole containers do not need the time).
+    now: Instant,
 }
 
 impl<R: Read> StreamReader<R> {
@@ -43,6 +45,7 @@ impl<R: Read> StreamReader<R> {
             buf: BytesMut::new(),
             input: Input::new(limits),
             eof: false,
+            now: Instant::now(),
         }
     }
 
@@ -130,7 +133,11 @@ impl<R: Read> StreamReader<R> {
             match Header::parse(&self.buf, true, limits.max_container) {
                 Ok(h) if self.buf.len() >= h.frame_len() => {
                     let frame = self.buf.split_to(h.frame_len()).freeze();
-                    if let Err(e) = self.input.push_frame(frame, Instant::now()) {
+                    // The clock matters to fragments only (reassembly timeouts).
+                    if h.is_fragment() {
+                        self.now = Instant::now();
+                    }
+                    if let Err(e) = self.input.push_frame(frame, self.now) {
                         return Some(Err(e));
                     }
                 }

@@ -19,6 +19,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use bytes::Bytes;
 use clap::Parser;
 use nmsg::reader::{DatagramReader, StreamReader};
 use nmsg::writer::{Datagrams, Stream, Writer, WriterConfig, SIZE_JUMBO};
@@ -148,18 +149,25 @@ impl Outputs {
         })
     }
 
-    fn write(&mut self, p: &Payload) -> Result<()> {
-        self.write_with_crc(p, None)
-    }
-
-    /// Writes `p`; `crc` is its CRC when a reader already checked it (saves recomputing it).
-    fn write_with_crc(&mut self, p: &Payload, crc: Option<u32>) -> Result<()> {
+    /// Writes an encoded payload as it came (`envelope`, checked, with its checked CRC):
+    /// NMSG outputs copy it without decoding; only JSON decodes it.
+    fn write_encoded(&mut self, envelope: &Bytes, crc: Option<u32>) -> Result<()> {
         if let Some(w) = &mut self.file {
-            w.write_with_crc(p, crc).context("writing the NMSG file")?;
+            w.write_encoded_with_crc(envelope, crc)
+                .context("writing the NMSG file")?;
         }
         if let Some(w) = &mut self.sock {
-            w.write_with_crc(p, crc).context("sending")?;
+            w.write_encoded_with_crc(envelope, crc).context("sending")?;
         }
+        if self.json.is_some() {
+            let p = Payload::decode(envelope).context("decoding a checked envelope")?;
+            self.write_json(&p)?;
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    fn write_json(&mut self, p: &Payload) -> Result<()> {
         if let Some(out) = &mut self.json {
             self.line.clear();
             match json::render(p, &mut self.line) {
@@ -171,6 +179,17 @@ impl Outputs {
                 Err(e) => eprintln!("nmsgtool-rs: payload {}/{}: {e:#}", p.vid, p.msgtype),
             }
         }
+        Ok(())
+    }
+
+    fn write(&mut self, p: &Payload) -> Result<()> {
+        if let Some(w) = &mut self.file {
+            w.write(p).context("writing the NMSG file")?;
+        }
+        if let Some(w) = &mut self.sock {
+            w.write(p).context("sending")?;
+        }
+        self.write_json(p)?;
         self.written += 1;
         Ok(())
     }
@@ -234,12 +253,13 @@ fn run(args: &Args) -> Result<()> {
     let budget = Budget(args.count);
     for path in &args.read {
         let mut r = StreamReader::new(open_read(path)?, Limits::default());
-        while let Some(p) = r.next_with_crc() {
+        // Payloads stay encoded from the input container to the output container.
+        while let Some(p) = r.next_encoded() {
             if budget.done(&out) {
                 break;
             }
             match p {
-                Ok((p, crc)) => out.write_with_crc(&p, crc)?,
+                Ok((envelope, crc)) => out.write_encoded(&envelope, crc)?,
                 Err(e) if e.is_data_error() => eprintln!("nmsgtool-rs: {}: {e}", path.display()),
                 Err(e) => return Err(e).with_context(|| format!("{}", path.display())),
             }
