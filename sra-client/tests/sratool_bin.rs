@@ -419,7 +419,12 @@ channels = [221]
             .unwrap()
     };
     // A session for `kill` to end.
-    let victim = tool(&["connect tcp:valid-user@127.0.0.1,PORT", "sleep 4", "quit"]);
+    let victim = tool(&[
+        "connect tcp:valid-user@127.0.0.1,PORT",
+        "stats",
+        "sleep 4",
+        "quit",
+    ]);
     std::thread::sleep(Duration::from_millis(500));
     let admin = tool(&[
         "connect tcp:root@127.0.0.1,PORT",
@@ -469,6 +474,12 @@ channels = [221]
     }
     // Summary, all users, and the kill of valid-user.
     assert_eq!(out.matches("    success\n").count(), 3, "{out}");
+    // Not an admin: the server refuses.
+    let victim_out = String::from_utf8_lossy(&victim.stdout);
+    assert!(
+        victim_out.contains("* ERROR STATS REQ admin users only"),
+        "{victim_out}"
+    );
     let victim_err = String::from_utf8_lossy(&victim.stderr);
     assert!(victim_err.contains("connection closed"), "{victim_err}");
 }
