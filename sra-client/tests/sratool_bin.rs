@@ -576,6 +576,48 @@ async fn window_on_a_tcp_connection() {
     );
 }
 
+/// sratool stays connected after its input ends (spec §8.1), still printing what the server
+/// sends, until a signal (or the server) ends it; SIGTERM exits cleanly.
+#[tokio::test]
+async fn stays_connected_after_input_ends() {
+    let (l, port) = listener().await;
+    tokio::spawn(srad(l));
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("cmds");
+    let lines = [
+        CONNECT.replace("PORT", &port.to_string()),
+        "1 watch ch=221".into(),
+        "channel 221 on".into(),
+    ];
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let child = tokio::process::Command::new(BIN)
+        .arg("-N")
+        .arg("-c")
+        .arg(&file)
+        .arg("-n")
+        .arg(tmp.path().join("no-config"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let term = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let o = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output())
+        .await
+        .expect("sratool did not stop on SIGTERM")
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{:?}\n{out}", o.status);
+    // Hits kept coming after the last command (the fake sends one every 50 ms).
+    assert!(out.matches("1 ch221\n").count() >= 5, "{out}");
+}
+
 /// `-c` files, `source` and their errors (spec §8.1, §9.2).
 #[test]
 fn command_files_and_source() {
