@@ -71,6 +71,19 @@ impl NameBuf {
         Ok(())
     }
 
+    /// [`NameBuf::set`] and [`NameBuf::make_ascii_lowercase`] in one pass: stores the
+    /// lower-cased copy of the uncompressed wire name `wire`, which must be exactly one valid
+    /// name. On error the buffer is left empty.
+    pub(crate) fn set_lowercase(&mut self, wire: &[u8]) -> Result<(), DnsError> {
+        // Reading an uncompressed name accepts exactly what `wire_name_len` accepts.
+        let n = read_uncompressed_lower(wire, 0, self)?;
+        if n != wire.len() {
+            self.len = 0;
+            return Err(DnsError::TrailingBytes(wire.len() - n));
+        }
+        Ok(())
+    }
+
     /// Lower-cases the ASCII letters of every label, for case-insensitive matching.
     ///
     /// Label-length bytes are at most 63, below `A` (65), so the whole encoding can be
@@ -154,26 +167,73 @@ pub(crate) fn labels(wire: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
 ///
 /// On error `out` is left empty.
 pub fn read_name(msg: &[u8], offset: usize, out: &mut NameBuf) -> Result<usize, DnsError> {
+    read_into::<true, false>(msg, offset, out)
+}
+
+/// [`read_name`], lower-casing the ASCII letters of the name as it is copied.
+pub(crate) fn read_name_lower(
+    msg: &[u8],
+    offset: usize,
+    out: &mut NameBuf,
+) -> Result<usize, DnsError> {
+    read_into::<true, true>(msg, offset, out)
+}
+
+/// [`read_name_inner`], leaving `out` empty on error.
+#[inline]
+fn read_into<const POINTERS: bool, const LOWER: bool>(
+    msg: &[u8],
+    offset: usize,
+    out: &mut NameBuf,
+) -> Result<usize, DnsError> {
     out.len = 0;
-    let r = read_name_inner(msg, offset, out, true);
+    let r = read_name_inner::<POINTERS, LOWER>(msg, offset, out);
     if r.is_err() {
         out.len = 0;
     }
     r
 }
 
-fn read_name_inner(
+/// [`read_name`] and its variants: `POINTERS` allows compression pointers, `LOWER` lower-cases
+/// the ASCII letters while copying. Each run of labels between pointers is checked label by
+/// label, then copied in one go (label-length bytes are at most 63, below `A`, so lower-casing
+/// a whole run leaves them alone).
+fn read_name_inner<const POINTERS: bool, const LOWER: bool>(
     msg: &[u8],
     offset: usize,
     out: &mut NameBuf,
-    allow_pointers: bool,
 ) -> Result<usize, DnsError> {
     let mut pos = offset;
     let mut len = 0usize;
     let mut hops = 0usize;
     let mut consumed = None;
     loop {
-        let c = *msg.get(pos).ok_or(DnsError::Truncated)?;
+        let run = pos;
+        let c = loop {
+            let c = *msg.get(pos).ok_or(DnsError::Truncated)?;
+            if !(1..=63).contains(&c) {
+                break c;
+            }
+            let l = usize::from(c);
+            // The label, its length byte and at least the final zero must fit.
+            if len + (pos - run) + 1 + l + 1 > MAX_NAME_LEN {
+                return Err(DnsError::NameTooLong);
+            }
+            if pos + 1 + l > msg.len() {
+                return Err(DnsError::Truncated);
+            }
+            pos += 1 + l;
+        };
+        let src = &msg[run..pos];
+        let dst = &mut out.buf[len..len + src.len()];
+        if LOWER {
+            for (d, s) in dst.iter_mut().zip(src) {
+                *d = s.to_ascii_lowercase();
+            }
+        } else {
+            dst.copy_from_slice(src);
+        }
+        len += src.len();
         match c {
             0 => {
                 if len + 1 > MAX_NAME_LEN {
@@ -184,20 +244,8 @@ fn read_name_inner(
                 out.len = len as u8;
                 return Ok(consumed.unwrap_or_else(|| pos + 1 - offset));
             }
-            1..=63 => {
-                let l = usize::from(c);
-                // The label, its length byte and at least the final zero must fit.
-                if len + 1 + l + 1 > MAX_NAME_LEN {
-                    return Err(DnsError::NameTooLong);
-                }
-                let label = msg.get(pos + 1..pos + 1 + l).ok_or(DnsError::Truncated)?;
-                out.buf[len] = c;
-                out.buf[len + 1..len + 1 + l].copy_from_slice(label);
-                len += 1 + l;
-                pos += 1 + l;
-            }
             0xc0..=0xff => {
-                if !allow_pointers {
+                if !POINTERS {
                     return Err(DnsError::Compressed);
                 }
                 let lo = *msg.get(pos + 1).ok_or(DnsError::Truncated)?;
@@ -261,12 +309,16 @@ pub(crate) fn read_uncompressed(
     offset: usize,
     out: &mut NameBuf,
 ) -> Result<usize, DnsError> {
-    out.len = 0;
-    let r = read_name_inner(bytes, offset, out, false);
-    if r.is_err() {
-        out.len = 0;
-    }
-    r
+    read_into::<false, false>(bytes, offset, out)
+}
+
+/// [`read_uncompressed`], lower-casing the ASCII letters of the name as it is copied.
+pub(crate) fn read_uncompressed_lower(
+    bytes: &[u8],
+    offset: usize,
+    out: &mut NameBuf,
+) -> Result<usize, DnsError> {
+    read_into::<false, true>(bytes, offset, out)
 }
 
 #[cfg(test)]

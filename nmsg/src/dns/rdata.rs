@@ -26,7 +26,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::ControlFlow;
 
 use super::{
-    name::{read_name, read_uncompressed},
+    name::{read_name, read_name_lower, read_uncompressed, read_uncompressed_lower},
     DnsError, NameBuf, CLASS_IN, TYPE_A, TYPE_AAAA,
 };
 
@@ -106,6 +106,31 @@ pub fn rdata_names<F>(
     rtype: u16,
     rdata: RdataRef<'_>,
     buf: &mut NameBuf,
+    f: F,
+) -> Result<ControlFlow<()>, DnsError>
+where
+    F: FnMut(&mut NameBuf) -> ControlFlow<()>,
+{
+    names::<F, false>(rtype, rdata, buf, f)
+}
+
+/// [`rdata_names`], each name lower-cased as it is copied.
+pub(crate) fn rdata_names_lower<F>(
+    rtype: u16,
+    rdata: RdataRef<'_>,
+    buf: &mut NameBuf,
+    f: F,
+) -> Result<ControlFlow<()>, DnsError>
+where
+    F: FnMut(&mut NameBuf) -> ControlFlow<()>,
+{
+    names::<F, true>(rtype, rdata, buf, f)
+}
+
+fn names<F, const LOWER: bool>(
+    rtype: u16,
+    rdata: RdataRef<'_>,
+    buf: &mut NameBuf,
     mut f: F,
 ) -> Result<ControlFlow<()>, DnsError>
 where
@@ -128,10 +153,11 @@ where
                 if pos >= rdata.end {
                     return Err(DnsError::RdataOverrun);
                 }
-                let n = if rdata.compressed {
-                    read_name(rdata.buf, pos, buf)?
-                } else {
-                    read_uncompressed(rdata.buf, pos, buf)?
+                let n = match (rdata.compressed, LOWER) {
+                    (true, false) => read_name(rdata.buf, pos, buf)?,
+                    (true, true) => read_name_lower(rdata.buf, pos, buf)?,
+                    (false, false) => read_uncompressed(rdata.buf, pos, buf)?,
+                    (false, true) => read_uncompressed_lower(rdata.buf, pos, buf)?,
                 };
                 pos += n;
                 if pos > rdata.end {

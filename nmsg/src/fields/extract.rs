@@ -3,9 +3,9 @@
 use std::net::IpAddr;
 use std::ops::ControlFlow;
 
-use super::{ipdg, schema, FieldError, Key, KeyValue};
-use crate::dns::{self, NameBuf, RdataRef, Records, Section};
-use crate::proto::{FieldIter, Value};
+use super::{ipdg, message, schema, FieldError, Key, KeyValue};
+use crate::dns::{self, rdata::rdata_names_lower, NameBuf, RdataRef};
+use crate::proto::{FieldIter, ProtoError, Value};
 
 /// Checks that `payload` decodes as message type `vid`:`msgtype`: well-formed protobuf, every
 /// known field with an allowed wire type, every required field present (dnstap: also inside the
@@ -16,26 +16,22 @@ use crate::proto::{FieldIter, Value};
 /// [`extract`] runs this check itself and returns its error: a caller that extracts keys anyway
 /// needs no separate call.
 pub fn check(vid: u32, msgtype: u32, payload: &[u8]) -> Result<(), FieldError> {
-    check_capturing(vid, msgtype, payload, [0, 0]).map(|_| ())
+    let rules = schema::lookup(vid, msgtype).ok_or(FieldError::UnknownType { vid, msgtype })?;
+    schema::check(rules, payload, [0, 0], 0, |_, _| {})?;
+    check_dnstap_message(vid, msgtype, payload)?;
+    Ok(())
 }
 
-/// [`check`], also returning the last values of the varint fields numbered `want`.
-fn check_capturing(
-    vid: u32,
-    msgtype: u32,
-    payload: &[u8],
-    want: [u32; 2],
-) -> Result<[Option<u64>; 2], FieldError> {
-    let fields = schema::lookup(vid, msgtype).ok_or(FieldError::UnknownType { vid, msgtype })?;
-    let caps = schema::check(fields, payload, want)?;
+/// dnstap: the embedded `Message`s (field 14) must decode too.
+fn check_dnstap_message(vid: u32, msgtype: u32, payload: &[u8]) -> Result<(), ProtoError> {
     if (vid, msgtype) == (1, 13) {
         for field in FieldIter::new(payload).flatten() {
             if let (14, Value::Len(m)) = (field.number, field.value) {
-                schema::check(schema::DNSTAP_MESSAGE, m, [0, 0])?;
+                schema::check(&schema::DNSTAP_MESSAGE, m, [0, 0], 0, |_, _| {})?;
             }
         }
     }
-    Ok(caps)
+    Ok(())
 }
 
 /// The varint fields extraction depends on, read during the check: rrtype and rrclass of the
@@ -49,6 +45,130 @@ fn captures(vid: u32, msgtype: u32) -> [u32; 2] {
     }
 }
 
+/// How the keys of one message type are found.
+enum Plan {
+    /// Plain fields `spec` (field number, idx, content) and the RRset `rr`, handed over by the
+    /// check.
+    Fields(&'static [(u32, u16, Content)], Option<Rr>),
+    /// base:dnsqr, from fields handed over by the check.
+    Dnsqr,
+    /// base:packet, from fields handed over by the check.
+    Packet,
+    /// The rarer types with their own walk: ncap, encode, dnstap.
+    Own,
+    /// No keys.
+    Nothing,
+}
+
+/// dnsqr: query_ip (1), response_ip (2), qname (7); `response_packet` (15) is handled apart.
+const DNSQR_SPEC: &[(u32, u16, Content)] = &[(2, 1, Ip), (3, 2, Ip), (8, 7, Name)];
+/// dnsqr `response_packet`.
+const RESPONSE_PACKET: u32 = 15;
+/// base:packet `payload`.
+const PACKET_SPEC: &[(u32, u16, Content)] = &[(2, 1, IpDgram)];
+
+fn plan(vid: u32, msgtype: u32) -> Plan {
+    use Plan::Fields;
+    match (vid, msgtype) {
+        (1, 2) => Fields(&[(3, 2, Ip), (4, 3, Text), (5, 4, Text)], None),
+        (1, 4) => Fields(&[(2, 1, Ip), (3, 2, Host), (5, 4, Ip)], None),
+        (1, 5) => Fields(&[(2, 1, Ip), (4, 3, Ip)], None),
+        (1, 7) => Fields(&[(7, 0, Name), (1, 4, Name)], Some(Rr { rdata: 5, idx: 8 })),
+        (1, 8) => Fields(&[(1, 1, IpDgram)], None),
+        (1, 9) => Plan::Dnsqr,
+        (1, 12) => Plan::Packet,
+        (1, 1) | (1, 11) | (1, 13) => Plan::Own,
+        (1, 14) => Fields(
+            &[(2, 1, Ip), (3, 2, Name), (8, 8, Name), (7, 6, DnsMsg)],
+            None,
+        ),
+        (2, 1) => Fields(
+            &[(14, 6, Ip), (16, 7, Name), (1, 8, Name)],
+            Some(Rr { rdata: 5, idx: 12 }),
+        ),
+        (2, 4) => Fields(&[(1, 0, Ip), (2, 1, Ip)], None),
+        (2, 5) => Fields(
+            &[(1, 0, Name), (14, 8, Ip), (16, 9, Name), (3, 10, Name)],
+            Some(Rr { rdata: 7, idx: 14 }),
+        ),
+        (2, 6) => Fields(&[(1, 0, Name), (4, 3, Ip)], None),
+        _ => Plan::Nothing,
+    }
+}
+
+/// The bit mask of field numbers (all below 128) whose values the check hands over.
+const fn mask(spec: &[(u32, u16, Content)], rr: Option<Rr>) -> u128 {
+    let mut m = 0u128;
+    let mut i = 0;
+    while i < spec.len() {
+        m |= 1 << spec[i].0;
+        i += 1;
+    }
+    if let Some(rr) = rr {
+        m |= 1 << rr.rdata;
+    }
+    m
+}
+
+/// How many picked fields are kept on the stack; a payload with more (a large RRset, a
+/// response in many fragments) is walked a second time instead.
+const PICK_CAP: usize = 16;
+
+/// The length-delimited fields the check handed over, in wire order.
+struct Picks<'a> {
+    /// How many were handed over (may exceed [`PICK_CAP`]).
+    len: usize,
+    items: [(u32, &'a [u8]); PICK_CAP],
+}
+
+impl<'a> Picks<'a> {
+    fn new() -> Self {
+        Picks {
+            len: 0,
+            items: [(0, &[]); PICK_CAP],
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, number: u32, b: &'a [u8]) {
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = (number, b);
+        }
+        self.len += 1;
+    }
+
+    /// The picked fields: those kept, or, when there were too many, a second walk of the
+    /// (already checked) `payload` for the fields in `mask`.
+    fn iter(&self, payload: &'a [u8], mask: u128) -> PickIter<'_, 'a> {
+        match self.items.get(..self.len) {
+            Some(kept) => PickIter::Kept(kept.iter()),
+            None => PickIter::Walk(FieldIter::new(payload), mask),
+        }
+    }
+}
+
+enum PickIter<'p, 'a> {
+    Kept(std::slice::Iter<'p, (u32, &'a [u8])>),
+    Walk(FieldIter<'a>, u128),
+}
+
+impl<'a> Iterator for PickIter<'_, 'a> {
+    type Item = (u32, &'a [u8]);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            PickIter::Kept(it) => it.next().copied(),
+            PickIter::Walk(it, mask) => it.flatten().find_map(|f| match f.value {
+                Value::Len(b) if f.number < 128 && *mask & (1 << f.number) != 0 => {
+                    Some((f.number, b))
+                }
+                _ => None,
+            }),
+        }
+    }
+}
+
 /// Extracts the match keys of one payload (see the [module docs](super) for which fields give
 /// which keys) and calls `f` with each, in field order. `f` returns
 /// [`ControlFlow::Break`] to stop early (e.g. on the first match).
@@ -57,49 +177,43 @@ fn captures(vid: u32, msgtype: u32) -> [u32; 2] {
 /// the error. Otherwise the result is `Ok(())`, whether or not keys were found or `f` stopped.
 /// Nothing is allocated, except for a dnsqr response split into IP fragments (reassembly) and
 /// for base:encode JSON payloads (JSON parsing).
+///
+/// One walk over the protobuf does the check and collects the fields that hold keys; each DNS
+/// message is walked once, names lower-cased as they are copied.
 pub fn extract<F>(vid: u32, msgtype: u32, payload: &[u8], f: &mut F) -> Result<(), FieldError>
 where
     F: FnMut(Key<'_>) -> ControlFlow<()>,
 {
-    let caps = check_capturing(vid, msgtype, payload, captures(vid, msgtype))?;
+    let rules = schema::lookup(vid, msgtype).ok_or(FieldError::UnknownType { vid, msgtype })?;
+    let plan = plan(vid, msgtype);
+    let picked = match plan {
+        Plan::Fields(spec, rr) => mask(spec, rr),
+        Plan::Dnsqr => mask(DNSQR_SPEC, None) | 1 << RESPONSE_PACKET,
+        Plan::Packet => mask(PACKET_SPEC, None),
+        Plan::Own | Plan::Nothing => 0,
+    };
+    let mut picks = Picks::new();
+    let caps = schema::check(rules, payload, captures(vid, msgtype), picked, |n, b| {
+        picks.push(n, b)
+    })?;
+    check_dnstap_message(vid, msgtype, payload)?;
     let mut x = Extractor {
         f,
         name: NameBuf::new(),
         caps,
     };
-    let _ = match (vid, msgtype) {
-        (1, 1) => x.ncap(payload),
-        (1, 2) => x.fields(payload, &[(3, 2, Ip), (4, 3, Text), (5, 4, Text)], None),
-        (1, 4) => x.fields(payload, &[(2, 1, Ip), (3, 2, Host), (5, 4, Ip)], None),
-        (1, 5) => x.fields(payload, &[(2, 1, Ip), (4, 3, Ip)], None),
-        (1, 7) => x.fields(
-            payload,
-            &[(7, 0, Name), (1, 4, Name)],
-            Some(Rr { rdata: 5, idx: 8 }),
-        ),
-        (1, 8) => x.fields(payload, &[(1, 1, IpDgram)], None),
-        (1, 9) => x.dnsqr(payload),
-        (1, 11) => x.encode(payload),
-        (1, 12) => x.packet(payload),
-        (1, 13) => x.dnstap(payload),
-        (1, 14) => x.fields(
-            payload,
-            &[(2, 1, Ip), (3, 2, Name), (8, 8, Name), (7, 6, DnsMsg)],
-            None,
-        ),
-        (2, 1) => x.fields(
-            payload,
-            &[(14, 6, Ip), (16, 7, Name), (1, 8, Name)],
-            Some(Rr { rdata: 5, idx: 12 }),
-        ),
-        (2, 4) => x.fields(payload, &[(1, 0, Ip), (2, 1, Ip)], None),
-        (2, 5) => x.fields(
-            payload,
-            &[(1, 0, Name), (14, 8, Ip), (16, 9, Name), (3, 10, Name)],
-            Some(Rr { rdata: 7, idx: 14 }),
-        ),
-        (2, 6) => x.fields(payload, &[(1, 0, Name), (4, 3, Ip)], None),
-        _ => ControlFlow::Continue(()),
+    let picks = picks.iter(payload, picked);
+    let _ = match plan {
+        Plan::Fields(spec, rr) => x.fields(picks, spec, rr),
+        Plan::Dnsqr => x.dnsqr(picks, payload),
+        // payload_type 1 = IP, the only value.
+        Plan::Packet if x.caps[0] == Some(1) => x.fields(picks, PACKET_SPEC, None),
+        Plan::Own => match (vid, msgtype) {
+            (1, 1) => x.ncap(payload),
+            (1, 11) => x.encode(payload),
+            _ => x.dnstap(payload),
+        },
+        Plan::Packet | Plan::Nothing => ControlFlow::Continue(()),
     };
     Ok(())
 }
@@ -133,9 +247,6 @@ struct Rr {
 
 /// The largest `val_idx` reported; values from 0xFFF0 up are reserved in WHIT.
 const MAX_VAL_IDX: u16 = 0xffef;
-
-/// The OPT pseudo-rrtype (RFC 6891).
-const TYPE_OPT: u16 = 41;
 
 /// Ports whose UDP payloads are walked as DNS messages.
 fn is_dns_port(p: u16) -> bool {
@@ -203,10 +314,14 @@ where
         match c {
             Ip => self.ip_bytes(idx, val, b),
             Name => {
-                if self.name.set(b).is_err() {
+                if self.name.set_lowercase(b).is_err() {
                     return ControlFlow::Continue(());
                 }
-                self.emit_name(idx, val)
+                (self.f)(Key {
+                    field_idx: idx,
+                    val_idx: val,
+                    value: KeyValue::Name(self.name.as_wire()),
+                })
             }
             Text => self.text_name(idx, val, b),
             Host => match std::str::from_utf8(b).ok().and_then(|s| s.parse().ok()) {
@@ -229,22 +344,19 @@ where
     }
 
     /// The plain fields `spec` (field number, idx, content), and the RRset `rr`.
-    fn fields(
+    fn fields<'a>(
         &mut self,
-        payload: &[u8],
+        picks: impl Iterator<Item = (u32, &'a [u8])>,
         spec: &[(u32, u16, Content)],
         rr: Option<Rr>,
     ) -> ControlFlow<()> {
         let rtype = self.caps[0].map(|v| v as u16);
         let rclass = self.caps[1].map(|v| v as u16);
         let mut rdata_i: u16 = 0;
-        for field in FieldIter::new(payload).flatten() {
-            let Value::Len(b) = field.value else {
-                continue;
-            };
-            if let Some(&(_, idx, c)) = spec.iter().find(|s| s.0 == field.number) {
+        for (number, b) in picks {
+            if let Some(&(_, idx, c)) = spec.iter().find(|s| s.0 == number) {
                 tri!(self.content(idx, 0, c, b));
-            } else if let Some(rr) = rr.filter(|rr| rr.rdata == field.number) {
+            } else if let Some(rr) = rr.filter(|rr| rr.rdata == number) {
                 let val = rdata_i;
                 rdata_i = rdata_i.saturating_add(1).min(MAX_VAL_IDX);
                 if let Some(rtype) = rtype {
@@ -268,8 +380,7 @@ where
             tri!(self.ip(idx, val, ip));
         }
         let f = &mut *self.f;
-        let r = dns::rdata_names(rtype, RdataRef::standalone(b), &mut self.name, |n| {
-            n.make_ascii_lowercase();
+        let r = rdata_names_lower(rtype, RdataRef::standalone(b), &mut self.name, |n| {
             f(Key {
                 field_idx: idx,
                 val_idx: val,
@@ -284,53 +395,7 @@ where
 
     /// Every name and A/AAAA address of a whole DNS message, under `idx`.
     fn dns_message(&mut self, idx: u16, msg: &[u8]) -> ControlFlow<()> {
-        let Ok((_, records)) = Records::new(msg) else {
-            return ControlFlow::Continue(());
-        };
-        // The owner just read and the last owner reported, by turns.
-        let mut owners = [NameBuf::new(), NameBuf::new()];
-        let mut cur = 0;
-        for rec in records {
-            let Ok(rec) = rec else { break };
-            // The OPT pseudo-record (EDNS) names nothing.
-            if rec.rtype == TYPE_OPT && rec.section != Section::Question {
-                continue;
-            }
-            if rec.read_name(&mut owners[cur]).is_err() {
-                break;
-            }
-            owners[cur].make_ascii_lowercase();
-            // Records of one RRset repeat their owner: report it once per run.
-            if owners[cur] != owners[1 - cur] {
-                tri!((self.f)(Key {
-                    field_idx: idx,
-                    val_idx: 0,
-                    value: KeyValue::Name(owners[cur].as_wire()),
-                }));
-                cur = 1 - cur;
-            }
-            if rec.section == Section::Question {
-                continue;
-            }
-            if let Some(ip) = dns::rdata_address(rec.rtype, rec.rclass, rec.rdata) {
-                tri!(self.ip(idx, 0, ip));
-            }
-            let f = &mut *self.f;
-            let r = dns::rdata_names(rec.rtype, rec.rdata_ref(), &mut self.name, |n| {
-                n.make_ascii_lowercase();
-                f(Key {
-                    field_idx: idx,
-                    val_idx: 0,
-                    value: KeyValue::Name(n.as_wire()),
-                })
-            });
-            match r {
-                Ok(ControlFlow::Break(())) => return ControlFlow::Break(()),
-                Ok(ControlFlow::Continue(())) => {}
-                Err(_) => break,
-            }
-        }
-        ControlFlow::Continue(())
+        message::keys(msg, idx, self.f)
     }
 
     /// Source, destination and, for DNS over UDP, the DNS message of an IP datagram.
@@ -354,7 +419,9 @@ where
         let stored = FieldIter::new(payload)
             .flatten()
             .any(|f| f.number == 4 || f.number == 5);
-        tri!(self.fields(payload, &[(4, 2, Ip), (5, 3, Ip)], None));
+        const SPEC: &[(u32, u16, Content)] = &[(4, 2, Ip), (5, 3, Ip)];
+        let picks = PickIter::Walk(FieldIter::new(payload), mask(SPEC, None));
+        tri!(self.fields(picks, SPEC, None));
         // IPV4 (0) and IPV6 (1) records store no addresses: the getter reads the IP header.
         if !stored && matches!(self.caps[0], Some(0 | 1)) {
             if let Some(d) = len_values(payload, 2).last().and_then(ipdg::parse) {
@@ -365,25 +432,21 @@ where
         ControlFlow::Continue(())
     }
 
-    fn dnsqr(&mut self, payload: &[u8]) -> ControlFlow<()> {
-        const RESPONSE_PACKET: u32 = 15;
+    fn dnsqr<'a>(
+        &mut self,
+        picks: impl Iterator<Item = (u32, &'a [u8])>,
+        payload: &[u8],
+    ) -> ControlFlow<()> {
         const RESPONSE_IDX: u16 = 23;
-        // One pass: query_ip (1), response_ip (2), qname (7), and the response packets.
+        // query_ip (1), response_ip (2), qname (7), and the response packets.
         let mut first = None;
         let mut packets = 0usize;
-        for field in FieldIter::new(payload).flatten() {
-            let Value::Len(b) = field.value else {
-                continue;
-            };
-            match field.number {
-                2 => tri!(self.content(1, 0, Ip, b)),
-                3 => tri!(self.content(2, 0, Ip, b)),
-                8 => tri!(self.content(7, 0, Name, b)),
-                RESPONSE_PACKET => {
-                    packets += 1;
-                    first = first.or(Some(b));
-                }
-                _ => {}
+        for (number, b) in picks {
+            if number == RESPONSE_PACKET {
+                packets += 1;
+                first = first.or(Some(b));
+            } else if let Some(&(_, idx, c)) = DNSQR_SPEC.iter().find(|s| s.0 == number) {
+                tri!(self.content(idx, 0, c, b));
             }
         }
         let Some(first) = first else {
@@ -412,14 +475,6 @@ where
             Some(u) => self.dns_message(idx, u.payload),
             None => ControlFlow::Continue(()),
         }
-    }
-
-    fn packet(&mut self, payload: &[u8]) -> ControlFlow<()> {
-        // payload_type 1 = IP, the only value.
-        if self.caps[0] != Some(1) {
-            return ControlFlow::Continue(());
-        }
-        self.fields(payload, &[(2, 1, IpDgram)], None)
     }
 
     fn encode(&mut self, payload: &[u8]) -> ControlFlow<()> {
@@ -465,11 +520,10 @@ where
         let Some(msg) = len_values(payload, 14).last() else {
             return ControlFlow::Continue(());
         };
-        tri!(self.fields(
-            msg,
-            &[(4, 7, Ip), (5, 13, Ip), (11, 17, Name), (14, 18, DnsMsg)],
-            None
-        ));
+        const SPEC: &[(u32, u16, Content)] =
+            &[(4, 7, Ip), (5, 13, Ip), (11, 17, Name), (14, 18, DnsMsg)];
+        let picks = PickIter::Walk(FieldIter::new(msg), mask(SPEC, None));
+        tri!(self.fields(picks, SPEC, None));
         // Virtual qname (idx 21): from query_message, else response_message.
         let dns_msg = len_values(msg, 10)
             .last()

@@ -76,6 +76,7 @@
 
 mod extract;
 pub mod ipdg;
+mod message;
 mod schema;
 
 use std::net::IpAddr;

@@ -1,0 +1,158 @@
+//! The keys of a whole DNS message, in one pass over its records.
+//!
+//! The walk is that of [`Records`](crate::dns::Records) (same leniency, same stopping points),
+//! fused with the key rules: names are decompressed and lower-cased in one copy, and an owner
+//! whose raw bytes repeat those of the previous record's owner (the `c0 0c` of every record of
+//! an RRset) is neither decompressed nor compared again: identical bytes, whether labels or a
+//! pointer to the same offset, decode to the identical name.
+
+use std::ops::ControlFlow;
+
+use super::{Key, KeyValue};
+use crate::dns::{
+    name::read_name_lower, rdata::rdata_names_lower, rdata_address, DnsError, NameBuf, RdataRef,
+    MAX_NAME_LEN,
+};
+
+/// The OPT pseudo-rrtype (RFC 6891).
+const TYPE_OPT: u16 = 41;
+
+/// The DNS header length.
+const HEADER_LEN: usize = 12;
+
+/// Calls `f` with every question and record owner name, the names inside each record's rdata
+/// and A/AAAA (class IN) addresses of `msg`, all under `field_idx` with val_idx 0 (see the
+/// [module docs](super) of `fields`). Consecutive records with the same owner give it once;
+/// OPT records are skipped; the walk stops quietly at the first malformed record.
+pub(super) fn keys<F>(msg: &[u8], field_idx: u16, f: &mut F) -> ControlFlow<()>
+where
+    F: FnMut(Key<'_>) -> ControlFlow<()>,
+{
+    let Some(h) = msg.get(..HEADER_LEN) else {
+        return ControlFlow::Continue(());
+    };
+    let counts = [
+        u16::from_be_bytes([h[4], h[5]]),
+        u16::from_be_bytes([h[6], h[7]]),
+        u16::from_be_bytes([h[8], h[9]]),
+        u16::from_be_bytes([h[10], h[11]]),
+    ];
+    // The owner just read and the last owner reported, by turns.
+    let mut owners = [NameBuf::new(), NameBuf::new()];
+    let mut cur = 0;
+    // The raw bytes of the last owner read.
+    let mut last_raw: &[u8] = &[];
+    let mut name = NameBuf::new();
+    let mut pos = HEADER_LEN;
+    for (section, &count) in counts.iter().enumerate() {
+        let question = section == 0;
+        for _ in 0..count {
+            if pos >= msg.len() {
+                return ControlFlow::Continue(());
+            }
+            let Ok(raw_len) = skip_name(msg, pos) else {
+                return ControlFlow::Continue(());
+            };
+            let raw = &msg[pos..pos + raw_len];
+            let p = pos + raw_len;
+            let fixed_len = if question { 4 } else { 10 };
+            let Some(fixed) = msg.get(p..p + fixed_len) else {
+                return ControlFlow::Continue(());
+            };
+            let rtype = u16::from_be_bytes([fixed[0], fixed[1]]);
+            let rclass = u16::from_be_bytes([fixed[2], fixed[3]]);
+            let rdata_at = p + fixed_len;
+            let rdata_len = if question {
+                0
+            } else {
+                usize::from(u16::from_be_bytes([fixed[8], fixed[9]]))
+            };
+            let Some(rdata) = msg.get(rdata_at..rdata_at + rdata_len) else {
+                return ControlFlow::Continue(());
+            };
+            let name_at = pos;
+            pos = rdata_at + rdata_len;
+            // The OPT pseudo-record (EDNS) names nothing.
+            if rtype == TYPE_OPT && !question {
+                continue;
+            }
+            if raw != last_raw {
+                if read_name_lower(msg, name_at, &mut owners[cur]).is_err() {
+                    return ControlFlow::Continue(());
+                }
+                last_raw = raw;
+                // Records of one RRset repeat their owner: report it once per run.
+                if owners[cur] != owners[1 - cur] {
+                    if f(Key {
+                        field_idx,
+                        val_idx: 0,
+                        value: KeyValue::Name(owners[cur].as_wire()),
+                    })
+                    .is_break()
+                    {
+                        return ControlFlow::Break(());
+                    }
+                    cur = 1 - cur;
+                }
+            }
+            if question {
+                continue;
+            }
+            if let Some(ip) = rdata_address(rtype, rclass, rdata) {
+                if f(Key {
+                    field_idx,
+                    val_idx: 0,
+                    value: KeyValue::Ip(ip),
+                })
+                .is_break()
+                {
+                    return ControlFlow::Break(());
+                }
+            }
+            let r = rdata_names_lower(
+                rtype,
+                RdataRef::in_message(msg, rdata_at, rdata_len),
+                &mut name,
+                |n| {
+                    f(Key {
+                        field_idx,
+                        val_idx: 0,
+                        value: KeyValue::Name(n.as_wire()),
+                    })
+                },
+            );
+            match r {
+                Ok(ControlFlow::Continue(())) => {}
+                Ok(ControlFlow::Break(())) => return ControlFlow::Break(()),
+                Err(_) => return ControlFlow::Continue(()),
+            }
+        }
+    }
+    ControlFlow::Continue(())
+}
+
+/// The length of the possibly compressed name at `pos` of `msg` as it stands there (up to the
+/// root label or the first pointer), without following pointers or copying; the rules of the
+/// record walker ([`Records`](crate::dns::Records)).
+fn skip_name(msg: &[u8], mut pos: usize) -> Result<usize, DnsError> {
+    let start = pos;
+    loop {
+        let c = *msg.get(pos).ok_or(DnsError::Truncated)?;
+        match c {
+            0 => return Ok(pos + 1 - start),
+            1..=63 => {
+                pos += 1 + usize::from(c);
+                if pos - start >= MAX_NAME_LEN {
+                    return Err(DnsError::NameTooLong);
+                }
+            }
+            0xc0..=0xff => {
+                if pos + 2 > msg.len() {
+                    return Err(DnsError::Truncated);
+                }
+                return Ok(pos + 2 - start);
+            }
+            _ => return Err(DnsError::BadLabelType(c)),
+        }
+    }
+}
