@@ -58,6 +58,9 @@ pub struct Config {
     /// Accounts for `user` logins.
     #[serde(default, rename = "user")]
     pub users: Vec<Spanned<LocalUser>>,
+    /// Byte offsets of the line breaks of the parsed text, to turn spans into line numbers.
+    #[serde(skip)]
+    newlines: Vec<usize>,
 }
 
 /// `[server]`: paths and identity.
@@ -384,12 +387,31 @@ fn line_of(text: &str, offset: usize) -> usize {
 impl Config {
     /// Parses and validates a configuration text.
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
-        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError {
+        let mut cfg: Config = toml::from_str(text).map_err(|e| ConfigError {
             line: e.span().map(|s| line_of(text, s.start)),
             message: e.message().to_string(),
         })?;
         cfg.validate(text)?;
+        cfg.newlines = text.match_indices('\n').map(|(i, _)| i).collect();
         Ok(cfg)
+    }
+
+    /// The 1-based line of byte offset `offset` of the parsed text.
+    fn line_at(&self, offset: usize) -> usize {
+        self.newlines.partition_point(|n| *n < offset) + 1
+    }
+
+    /// The 1-based line where `[[listener]]` number `i` (configuration order) is defined.
+    pub fn listener_line(&self, i: usize) -> Option<usize> {
+        self.listeners.get(i).map(|l| self.line_at(l.span().start))
+    }
+
+    /// The 1-based line where the `[[user]]` called `name` is defined.
+    pub fn user_line(&self, name: &str) -> Option<usize> {
+        self.users
+            .iter()
+            .find(|u| u.get_ref().name == name)
+            .map(|u| self.line_at(u.span().start))
     }
 
     /// Reads, parses and validates a configuration file.
@@ -414,6 +436,7 @@ impl Config {
             limits: Limits::default(),
             channels: Vec::new(),
             users: Vec::new(),
+            newlines: Vec::new(),
         })
     }
 
@@ -675,6 +698,17 @@ mod tests {
             Path::new("/home/u/.local/share/srad")
         );
         assert_eq!(default_data_dir(env(&[])), Path::new("srad-data"));
+    }
+
+    #[test]
+    fn lines_of_listeners_and_users() {
+        let c = Config::parse(&example("axa-test-suite.toml")).unwrap();
+        let text = example("axa-test-suite.toml");
+        let want = |table: &str| text.lines().position(|l| l.starts_with(table)).unwrap() + 1;
+        assert_eq!(c.listener_line(0), Some(want("[[listener]]")));
+        assert_eq!(c.listener_line(1), None);
+        assert_eq!(c.user_line("valid-user"), Some(want("[[user]]")));
+        assert_eq!(c.user_line("nobody"), None);
     }
 
     #[test]

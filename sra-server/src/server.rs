@@ -34,10 +34,16 @@ use crate::session::send_buffer::SendBuffer;
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// Binding a listener failed.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error(
+        "cannot listen on {addr}{}: {source}",
+        line.map(|l| format!(" (the [[listener]] at line {l} of the configuration)"))
+            .unwrap_or_default()
+    )]
     Bind {
         /// The configured address.
         addr: String,
+        /// The line of its `[[listener]]` table, when the configuration was parsed from text.
+        line: Option<usize>,
         /// The OS error.
         source: std::io::Error,
     },
@@ -275,11 +281,12 @@ impl Server {
         let mut tasks = Vec::new();
         let mut tcp_addrs = Vec::new();
         let mut tcp_listeners = Vec::new();
-        for l in &ctx.config.listeners {
+        for (i, l) in ctx.config.listeners.iter().enumerate() {
             let l = l.get_ref();
             let logins = l.logins();
             let bind_err = |source| StartError::Bind {
                 addr: l.address.clone(),
+                line: ctx.config.listener_line(i),
                 source,
             };
             match l.kind {

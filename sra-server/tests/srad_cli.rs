@@ -100,3 +100,137 @@ fn serves_hello_and_user_as_a_process() {
     assert_eq!(got[7], 1, "HELLO first");
     assert!(String::from_utf8_lossy(&got).contains("srad v"));
 }
+
+/// The test-suite set-up on `port`, written to a file in `dir`; returns the file and the
+/// line of its `[[listener]]` table.
+fn suite_on_port(dir: &Path, port: u16) -> (std::path::PathBuf, usize) {
+    let text = std::fs::read_to_string(example("axa-test-suite.toml"))
+        .unwrap()
+        .replace("127.0.0.1:9999", &format!("127.0.0.1:{port}"));
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("[[listener]]"))
+        .unwrap()
+        + 1;
+    let cfg = dir.join("srad.toml");
+    std::fs::write(&cfg, text).unwrap();
+    (cfg, line)
+}
+
+/// Runs srad to completion (it must exit by itself within 30 s).
+fn run_to_exit(cmd: &mut Command) -> std::process::Output {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("srad kept running although its port is taken");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_port_in_use_is_named_with_its_config_line() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let (cfg, line) = suite_on_port(dir.path(), port);
+    let out = run_to_exit(srad().arg("--config").arg(&cfg));
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert!(err.contains("already listens there"), "{err}");
+    assert!(
+        err.contains(&format!("[[listener]] at line {line} of {}", cfg.display())),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "no summary on failure");
+}
+
+#[test]
+fn a_port_in_use_is_named_with_its_flag() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_to_exit(srad().arg("--data-dir").arg(dir.path()).args([
+        "--tls-port",
+        "0",
+        "--tcp-port",
+        &port.to_string(),
+    ]));
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("The port was set by --tcp-port {port}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn logs_go_to_stderr_and_the_summary_to_stdout() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let (cfg, _) = suite_on_port(dir.path(), port);
+    let (out_path, err_path) = (dir.path().join("out"), dir.path().join("err"));
+    let mut child = srad()
+        .arg("--config")
+        .arg(&cfg)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !std::fs::read_to_string(&out_path)
+        .unwrap_or_default()
+        .contains("Connect with:")
+    {
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("no summary");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert!(child.wait().unwrap().success());
+    let out = std::fs::read_to_string(&out_path).unwrap();
+    let err = std::fs::read_to_string(&err_path).unwrap();
+    assert!(out.starts_with("srad is running.\n"), "{out}");
+    assert!(
+        out.contains(&format!("sratunnel -s tcp:valid-user@127.0.0.1,{port}")),
+        "{out}"
+    );
+    assert!(
+        !out.contains("INFO") && !out.contains("listening on"),
+        "{out}"
+    );
+    assert!(
+        err.contains("INFO") && err.contains("listening on"),
+        "{err}"
+    );
+    assert!(err.contains("shutting down"), "{err}");
+}

@@ -12,7 +12,11 @@
 //! replace the port of every TLS/plain-TCP listener (0: any free port). At start a summary
 //! (API key, addresses, certificate and its SHA-256 fingerprint, client command lines) is
 //! printed once on standard output. `--check` validates the configuration and exits.
-//! Logging follows `RUST_LOG` (default `info`). On SIGTERM or SIGINT it stops accepting,
+//! Logging follows `RUST_LOG` (default `info`) and goes to standard error, so the summary
+//! can be captured from standard output alone. A listener that cannot bind (port in use,
+//! port below 1024 without the privilege ...) stops the start with a message naming the
+//! address and where it comes from: the `[[listener]]` line of the file, the embedded
+//! default, or a `--tls-port`/`--tcp-port` flag. On SIGTERM or SIGINT it stops accepting,
 //! lets every session write its queued replies and close (waiting at most
 //! `sra_server::server::SHUTDOWN_GRACE`) and exits with status 0.
 
@@ -134,10 +138,53 @@ fn summary(server: &mut Server) -> String {
     out
 }
 
+/// Why a listener could not bind, where its address comes from (configuration line or
+/// port flag) and what to change.
+fn bind_error(
+    args: &Args,
+    addr: &str,
+    kind: Option<ListenerKind>,
+    line: Option<usize>,
+    source: &std::io::Error,
+) -> String {
+    use std::io::ErrorKind;
+    let why = match source.kind() {
+        ErrorKind::PermissionDenied => {
+            " Ports below 1024 need root or CAP_NET_BIND_SERVICE (UNIX sockets: a writable directory)."
+        }
+        ErrorKind::AddrInUse => " Another srad, or another program, already listens there.",
+        ErrorKind::AddrNotAvailable => " The address is not one of this machine's.",
+        _ => "",
+    };
+    let flag = match kind {
+        Some(ListenerKind::Tls) => args.tls_port.map(|p| format!("--tls-port {p}")),
+        Some(ListenerKind::Tcp) => args.tcp_port.map(|p| format!("--tcp-port {p}")),
+        _ => None,
+    };
+    let file = args.config.as_ref().map(|p| p.display().to_string());
+    let origin = match (flag, file, line) {
+        (Some(f), _, _) => format!("The port was set by {f}."),
+        (None, Some(f), Some(l)) => format!("The address is the [[listener]] at line {l} of {f}."),
+        (None, Some(f), None) => format!("The address is a [[listener]] of {f}."),
+        (None, None, _) => {
+            "The address is a listener of the embedded default configuration.".into()
+        }
+    };
+    let fix = if kind == Some(ListenerKind::Unix) {
+        "Choose another socket path in the configuration."
+    } else {
+        "Choose other ports with --tls-port/--tcp-port (0: any free port, e.g. srad --tls-port \
+         10011 --tcp-port 10021) or change the address in a --config file."
+    };
+    format!("cannot listen on {addr}: {source}.{why} {origin} {fix}")
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // Logs go to standard error; standard output carries only the start-up summary.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
@@ -149,7 +196,7 @@ async fn main() -> anyhow::Result<()> {
     };
     apply_port(&mut config, ListenerKind::Tls, args.tls_port, "--tls-port")?;
     apply_port(&mut config, ListenerKind::Tcp, args.tcp_port, "--tcp-port")?;
-    if let Some(d) = args.data_dir {
+    if let Some(d) = args.data_dir.clone() {
         config.server.data_dir = Some(d);
     }
     if config.server.data_dir.is_none() {
@@ -159,16 +206,16 @@ async fn main() -> anyhow::Result<()> {
         println!("configuration OK");
         return Ok(());
     }
+    let kinds: Vec<(String, ListenerKind)> = config
+        .listeners
+        .iter()
+        .map(|l| (l.get_ref().address.clone(), l.get_ref().kind))
+        .collect();
     let mut server = match Server::start(config).await {
         Ok(s) => s,
-        Err(StartError::Bind { addr, source })
-            if source.kind() == std::io::ErrorKind::PermissionDenied =>
-        {
-            bail!(
-                "cannot listen on {addr}: {source}. Ports below 1024 need root or \
-                 CAP_NET_BIND_SERVICE; choose other ports with --tls-port/--tcp-port \
-                 (e.g. srad --tls-port 10011 --tcp-port 10021) or a --config file"
-            )
+        Err(StartError::Bind { addr, line, source }) => {
+            let kind = kinds.iter().find(|(a, _)| *a == addr).map(|(_, k)| *k);
+            bail!("{}", bind_error(&args, &addr, kind, line, &source))
         }
         Err(e) => return Err(e).context("starting srad"),
     };
