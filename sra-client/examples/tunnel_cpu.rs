@@ -140,24 +140,26 @@ async fn feed(
         text: "srad feeder".into(),
     });
     let mut sent_hello = false;
-    while handshake {
-        let Some(frame) = f.next().await else {
-            bail!("client left during start-up")
-        };
-        let frame = frame?;
-        let op = frame.op();
-        match op {
-            Op::Hello => continue,
-            Op::User if !sent_hello => {
-                f.send((0, &hello)).await?;
-                sent_hello = true;
+    if handshake {
+        loop {
+            let Some(frame) = f.next().await else {
+                bail!("client left during start-up")
+            };
+            let frame = frame?;
+            let op = frame.op();
+            match op {
+                Op::Hello => continue,
+                Op::User if !sent_hello => {
+                    f.send((0, &hello)).await?;
+                    sent_hello = true;
+                }
+                _ => {}
             }
-            _ => {}
-        }
-        let ok = Message::Ok(ResultMsg::new(op, "ok"));
-        f.send((frame.tag(), &ok)).await?;
-        if op == Op::Go {
-            break;
+            let ok = Message::Ok(ResultMsg::new(op, "ok"));
+            f.send((frame.tag(), &ok)).await?;
+            if op == Op::Go {
+                break;
+            }
         }
     }
     let mut tcp = f.into_inner();

@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::session::connection::{
     framed, Connection, Event, Login, Reply, Request, SessionError, SessionInfo,
 };
+use crate::session::hit_sink::HitSink;
 use crate::session::reply::Expect;
 use crate::transport::{self, TransportError, TransportOptions};
 
@@ -136,6 +137,24 @@ impl Client {
         spec: &ConnSpec,
         opts: &ClientOptions,
     ) -> Result<(Client, Events), ClientError> {
+        Client::open(spec, opts, None).await
+    }
+
+    /// As [`Client::connect`], with watch hits going to `hits` (in batches, see
+    /// [`crate::session::hit_sink`]) instead of arriving as [`Event::Hit`]s.
+    pub async fn connect_with_hits(
+        spec: &ConnSpec,
+        opts: &ClientOptions,
+        hits: Box<dyn HitSink>,
+    ) -> Result<(Client, Events), ClientError> {
+        Client::open(spec, opts, Some(hits)).await
+    }
+
+    async fn open(
+        spec: &ConnSpec,
+        opts: &ClientOptions,
+        hits: Option<Box<dyn HitSink>>,
+    ) -> Result<(Client, Events), ClientError> {
         let label = spec.label();
         let io = tokio::time::timeout(opts.connect_timeout, transport::open(spec, &opts.transport))
             .await
@@ -179,6 +198,7 @@ impl Client {
             list_idle: opts.list_idle,
             keepalive: opts.keepalive,
             login,
+            hits,
         };
         let task = tokio::spawn(conn.run());
         Ok((

@@ -1,6 +1,7 @@
 //! The reconnecting tunnel behind `sratunnel`: connect, log in, run the start-up sequence
 //! ([`crate::session::startup`]), then hand every hit to the output thread until the
-//! connection drops — and start over after the back-off delay, forever, until a `-C`/`-T`/`-Z`
+//! connection drops (the connection task gives them to the driver's
+//! [`crate::output::driver::WhitSink`], one batch per read, payloads left encoded) — and start over after the back-off delay, forever, until a `-C`/`-T`/`-Z`
 //! limit (without `-k`) or a shutdown request ends it.
 //!
 //! Logging follows sratunnel's `-d` levels through `tracing`: `info` = connecting/connected
@@ -106,7 +107,8 @@ fn finish(driver: OutputDriver, shutdown: bool) -> TunnelExit {
 /// One connection: connect, start up, stream.
 async fn session(cfg: &TunnelConfig, driver: &OutputDriver, backoff: &mut Backoff) -> SessionEnd {
     tracing::info!("connecting to {}", cfg.spec);
-    let (client, mut events) = match Client::connect(&cfg.spec, &cfg.client).await {
+    let sink = Box::new(driver.whit_sink(cfg.nmsg_limits.clone()));
+    let (client, mut events) = match Client::connect_with_hits(&cfg.spec, &cfg.client, sink).await {
         Ok(c) => c,
         // A certificate or TLS configuration problem will not go away by retrying soon.
         Err(e @ ClientError::Transport(TransportError::Tls(_))) => {
@@ -148,9 +150,6 @@ async fn session(cfg: &TunnelConfig, driver: &OutputDriver, backoff: &mut Backof
     backoff.reset();
     ctx.stream(&client, &mut events).await
 }
-
-/// The most hits handed to the output thread in one message.
-const BATCH: usize = 256;
 
 struct Ctx<'a> {
     cfg: &'a TunnelConfig,
@@ -197,8 +196,8 @@ impl Ctx<'_> {
             tokio::select! {
                 ev = events.next() => match ev {
                     Some(ev) => {
-                        if let Err(why) = self.on_events(ev, events).await {
-                            return why;
+                        if let Err(why) = self.on_event(ev) {
+                            return SessionEnd::Retry(why);
                         }
                     }
                     None => {
@@ -213,36 +212,6 @@ impl Ctx<'_> {
                 }
             }
         }
-    }
-
-    /// Handles `first` and the events already waiting behind it (up to [`BATCH`] hits), then
-    /// hands their hits to the output thread as one batch, waiting while its queue is full.
-    async fn on_events(&self, first: Event, events: &mut Events) -> Result<(), SessionEnd> {
-        let mut batch = Vec::with_capacity(BATCH);
-        let mut next = Some(first);
-        let mut r = Ok(());
-        while let Some(ev) = next.take() {
-            match ev {
-                Event::Hit { whit, .. } => match owned_hit(&whit, &self.cfg.nmsg_limits) {
-                    Ok(h) => batch.push(h),
-                    Err(e) => tracing::warn!("{e}"),
-                },
-                ev => {
-                    if let Err(why) = self.on_event(ev) {
-                        r = Err(SessionEnd::Retry(why));
-                        break;
-                    }
-                }
-            }
-            if batch.len() < BATCH {
-                // `None` = nothing ready now; `Some(None)` = closed (seen by the caller next).
-                next = events.next().now_or_never().flatten();
-            }
-        }
-        if !batch.is_empty() && !self.driver.send_batch(batch).await {
-            tracing::trace!("output ended; hits dropped");
-        }
-        r
     }
 
     /// Handles one event; `Err` = the server reported an error.

@@ -129,7 +129,8 @@ async fn tunnel(o: TunnelOptions) -> anyhow::Result<ExitCode> {
     };
     let (spec_out, append) = (o.output.clone(), o.append);
     let opener: Opener = Box::new(move |p| open(&spec_out, p, append, nmsg));
-    let driver = match OutputDriver::start(opener, o.limits, kickfile, 4096) {
+    // Batches of up to one read (64 KiB, ~200 hits): 64 of them queue ~12k hits.
+    let driver = match OutputDriver::start(opener, o.limits, kickfile, 64) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("sratunnel: {e}");

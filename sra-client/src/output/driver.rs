@@ -2,15 +2,17 @@
 //! bounded channel, flushes after [`FLUSH_AFTER_SILENCE`] without hits, and applies the
 //! `-C`/`-T`/`-Z` limits — rotating files with a [`Kickfile`] when `-k` is given, or stopping.
 //!
-//! The tunnel hands hits over in batches with [`OutputDriver::send_batch`], which waits
-//! (asynchronously) while the queue is full, so no hit the server sent is lost client-side;
-//! [`OutputDriver::offer`] never waits: it fails when the queue is full and the hit is counted
-//! in [`OutputDriver::dropped`].
+//! The tunnel hands hits over in batches: [`OutputDriver::whit_sink`] gives the connection
+//! task a [`HitSink`](crate::session::hit_sink::HitSink) that sends one message per read
+//! buffer, and [`OutputDriver::send_batch`] sends a batch; both wait (asynchronously) while
+//! the queue is full, so no hit the server sent is lost client-side. [`OutputDriver::offer`]
+//! never waits: it fails when the queue is full and the hit is counted in
+//! [`OutputDriver::dropped`].
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -48,6 +50,15 @@ pub enum OwnedHit {
         /// Captured bytes.
         data: Bytes,
     },
+    /// One NMSG payload left encoded (the fast lane: [`crate::session::hit::encoded_hit`]).
+    NmsgEncoded {
+        /// SIE channel.
+        channel: u16,
+        /// The encoded `NmsgPayload`, checked (well-formed, required fields present).
+        envelope: Bytes,
+        /// Its CRC, when the container carried one (verified).
+        crc: Option<u32>,
+    },
     /// A hit that is not written (an NMSG fragment) but still counts for `-C`, as in libaxa.
     Ignored,
 }
@@ -76,7 +87,7 @@ impl OwnedHit {
                     data,
                 },
             }),
-            OwnedHit::Ignored => None,
+            OwnedHit::NmsgEncoded { .. } | OwnedHit::Ignored => None,
         }
     }
 }
@@ -114,16 +125,62 @@ enum Msg {
     Batch(Vec<OwnedHit>),
 }
 
+/// The sending side, shared by the driver and its [`WhitSink`]s.
+#[derive(Debug)]
+struct Shared {
+    /// Taken at shutdown, so the thread sees the queue closed even while a sink lives on.
+    tx: Mutex<Option<SyncSender<Msg>>>,
+    dropped: AtomicU64,
+    /// Signalled by the thread each time it takes a message off the queue.
+    room: tokio::sync::Notify,
+}
+
+impl Shared {
+    fn close(&self) {
+        if let Ok(mut tx) = self.tx.lock() {
+            tx.take();
+        }
+    }
+
+    /// Queues `batch`, waiting while the queue is full; false (hits counted as dropped) once
+    /// the thread has ended or the queue is closed.
+    async fn send_batch(&self, mut batch: Vec<OwnedHit>) -> bool {
+        loop {
+            let sent = match self.tx.lock() {
+                Ok(tx) => match tx.as_ref() {
+                    Some(tx) => tx.try_send(Msg::Batch(batch)),
+                    None => Err(TrySendError::Disconnected(Msg::Batch(batch))),
+                },
+                Err(_) => Err(TrySendError::Disconnected(Msg::Batch(batch))),
+            };
+            match sent {
+                Ok(()) => return true,
+                Err(TrySendError::Full(Msg::Batch(b))) => {
+                    batch = b;
+                    // A permit stored since the failed send makes this return at once.
+                    self.room.notified().await;
+                }
+                Err(TrySendError::Full(_)) => return false,
+                Err(TrySendError::Disconnected(m)) => {
+                    let n = match m {
+                        Msg::Batch(b) => b.len(),
+                        Msg::Hit(_) => 1,
+                    };
+                    self.dropped.fetch_add(n as u64, Ordering::Relaxed);
+                    return false;
+                }
+            }
+        }
+    }
+}
+
 /// Handle to the output thread.
 #[derive(Debug)]
 pub struct OutputDriver {
-    tx: Option<SyncSender<Msg>>,
-    dropped: AtomicU64,
+    shared: Arc<Shared>,
     counters: Arc<DriverCounters>,
     thread: Option<JoinHandle<DriverExit>>,
     exit: Option<tokio::sync::oneshot::Receiver<()>>,
-    /// Signalled by the thread each time it takes a message off the queue.
-    room: Arc<tokio::sync::Notify>,
 }
 
 impl OutputDriver {
@@ -142,9 +199,13 @@ impl OutputDriver {
         let (tx, rx) = sync_channel(queue.max(1));
         let counters = Arc::new(DriverCounters::default());
         let (exit_tx, exit_rx) = tokio::sync::oneshot::channel();
-        let room = Arc::new(tokio::sync::Notify::new());
+        let shared = Arc::new(Shared {
+            tx: Mutex::new(Some(tx)),
+            dropped: AtomicU64::new(0),
+            room: tokio::sync::Notify::new(),
+        });
         let worker = Worker {
-            room: room.clone(),
+            shared: shared.clone(),
             out: first,
             opener,
             rotation: Rotation::new(limits, unix_now()),
@@ -164,64 +225,50 @@ impl OutputDriver {
                 source,
             })?;
         Ok(OutputDriver {
-            tx: Some(tx),
-            dropped: AtomicU64::new(0),
+            shared,
             counters,
             thread: Some(thread),
             exit: Some(exit_rx),
-            room,
         })
     }
 
     /// Hands a hit to the thread without waiting. Returns false (and counts it in
     /// [`OutputDriver::dropped`]) when the queue is full or the thread has ended.
     pub fn offer(&self, hit: OwnedHit) -> bool {
-        let Some(tx) = &self.tx else { return false };
-        match tx.try_send(Msg::Hit(hit)) {
-            Ok(()) => true,
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-                false
-            }
+        let sent = match self.shared.tx.lock() {
+            Ok(tx) => tx
+                .as_ref()
+                .is_some_and(|tx| tx.try_send(Msg::Hit(hit)).is_ok()),
+            Err(_) => false,
+        };
+        if !sent {
+            self.shared.dropped.fetch_add(1, Ordering::Relaxed);
         }
+        sent
     }
 
     /// Hands a batch of hits to the thread, waiting (without blocking the executor) while the
-    /// queue is full: the tunnel uses this, so a slow output slows down reading from the
-    /// server (which then drops and reports MISSED, as with the single-threaded C sratunnel)
-    /// instead of losing hits the server already sent. One message per batch keeps the
-    /// per-hit cost of the hand-over (and of waking the thread) small. Returns false (and
-    /// counts the hits in [`OutputDriver::dropped`]) when the thread has ended.
-    pub async fn send_batch(&self, mut batch: Vec<OwnedHit>) -> bool {
-        let Some(tx) = &self.tx else {
-            self.dropped
-                .fetch_add(batch.len() as u64, Ordering::Relaxed);
-            return false;
-        };
-        loop {
-            match tx.try_send(Msg::Batch(batch)) {
-                Ok(()) => return true,
-                Err(TrySendError::Full(Msg::Batch(b))) => {
-                    batch = b;
-                    // A permit stored since the failed send makes this return at once.
-                    self.room.notified().await;
-                }
-                Err(TrySendError::Full(_)) => return false,
-                Err(TrySendError::Disconnected(m)) => {
-                    let n = match m {
-                        Msg::Batch(b) => b.len(),
-                        Msg::Hit(_) => 1,
-                    };
-                    self.dropped.fetch_add(n as u64, Ordering::Relaxed);
-                    return false;
-                }
-            }
-        }
+    /// queue is full: a slow output slows down reading from the server (which then drops and
+    /// reports MISSED, as with the single-threaded C sratunnel) instead of losing hits the
+    /// server already sent. One message per batch keeps the per-hit cost of the hand-over
+    /// (and of waking the thread) small. Returns false (and counts the hits in
+    /// [`OutputDriver::dropped`]) when the thread has ended.
+    pub async fn send_batch(&self, batch: Vec<OwnedHit>) -> bool {
+        self.shared.send_batch(batch).await
+    }
+
+    /// A sink for [`crate::Client::connect_with_hits`]: it turns each WATCH HIT into an
+    /// [`OwnedHit`] with the payload left encoded ([`crate::session::hit::encoded_hit`],
+    /// decoding bounded by `limits`; undecodable hits are logged and skipped) and sends them
+    /// as one batch per read, as [`OutputDriver::send_batch`] does. Once the driver is shut
+    /// down the sink's hits are dropped.
+    pub fn whit_sink(&self, limits: nmsg::Limits) -> WhitSink {
+        WhitSink::new(self.shared.clone(), limits)
     }
 
     /// Hits dropped because the output thread was behind.
     pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+        self.shared.dropped.load(Ordering::Relaxed)
     }
 
     /// The thread's counters.
@@ -243,7 +290,7 @@ impl OutputDriver {
     /// Closes the queue, lets the thread write what is queued, finish the file (kickfile
     /// rename and command) and returns why it ended.
     pub fn shutdown(mut self) -> DriverExit {
-        self.tx.take();
+        self.shared.close();
         match self.thread.take().map(JoinHandle::join) {
             Some(Ok(exit)) => exit,
             _ => DriverExit::Failed(OutputError::Write {
@@ -256,7 +303,7 @@ impl OutputDriver {
 
 impl Drop for OutputDriver {
     fn drop(&mut self) {
-        self.tx.take();
+        self.shared.close();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -270,7 +317,7 @@ struct Worker {
     kickfile: Option<Kickfile>,
     counters: Arc<DriverCounters>,
     dirty: bool,
-    room: Arc<tokio::sync::Notify>,
+    shared: Arc<Shared>,
 }
 
 fn unix_now() -> u64 {
@@ -294,14 +341,14 @@ impl Worker {
             };
             let trigger = match rx.recv_timeout(wait) {
                 Ok(Msg::Hit(hit)) => {
-                    self.room.notify_one();
+                    self.shared.room.notify_one();
                     match self.write(&hit) {
                         Ok(t) => t.or_else(|| self.rotation.on_tick(unix_now())),
                         Err(e) => return self.end(e),
                     }
                 }
                 Ok(Msg::Batch(hits)) => {
-                    self.room.notify_one();
+                    self.shared.room.notify_one();
                     let mut trigger = None;
                     for hit in &hits {
                         match self.write(hit) {
@@ -351,6 +398,11 @@ impl Worker {
                 payload,
                 crc,
             } => Some(self.out.write_nmsg(*channel, payload, *crc)),
+            OwnedHit::NmsgEncoded {
+                channel,
+                envelope,
+                crc,
+            } => Some(self.out.write_encoded_nmsg(*channel, envelope, *crc)),
             other => other.as_hit().map(|h| self.out.write_hit(&h)),
         };
         if let Some(r) = written {
@@ -391,7 +443,8 @@ impl Worker {
     /// does at exit) and reports `exit` unless finishing fails.
     fn end(mut self, exit: DriverExit) -> DriverExit {
         // A sender waiting for room finds the queue closed instead.
-        self.room.notify_one();
+        self.shared.close();
+        self.shared.room.notify_one();
         let finished = self.out.finish();
         if let Some(k) = self.kickfile.as_mut() {
             match k.finish() {
@@ -410,6 +463,9 @@ impl Worker {
         }
     }
 }
+
+mod whit_sink;
+pub use whit_sink::WhitSink;
 
 #[cfg(test)]
 mod tests;

@@ -229,6 +229,22 @@ impl Output for NmsgOutput {
         Ok(Written::Yes)
     }
 
+    fn write_encoded_nmsg(
+        &mut self,
+        _channel: u16,
+        envelope: &bytes::Bytes,
+        crc: Option<u32>,
+    ) -> Result<Written, OutputError> {
+        match self.writer.write_encoded_with_crc(envelope, crc) {
+            Ok(()) => Ok(Written::Yes),
+            // Refused before anything was written (checked on receipt already, so rare).
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                Err(OutputError::Unsupported(e.to_string()))
+            }
+            Err(e) => Err(self.write_err(e)),
+        }
+    }
+
     fn flush(&mut self) -> Result<(), OutputError> {
         self.writer.flush().map_err(|e| self.write_err(e))
     }

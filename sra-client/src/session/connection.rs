@@ -14,6 +14,7 @@ use tokio::time::{sleep_until, Instant};
 use tokio_util::codec::Framed;
 
 use super::hello::{client_hello, negotiated_version};
+use super::hit_sink::HitSink;
 use super::reply::{classify, Expect, Failure, Verdict};
 use crate::transport::BoxIo;
 
@@ -112,6 +113,8 @@ pub(crate) struct Connection {
     pub keepalive: Duration,
     /// The identification request (USER), whose OK the client may wait for.
     pub login: Option<Login>,
+    /// Where hits go instead of [`Event::Hit`]s, when set.
+    pub hits: Option<Box<dyn HitSink>>,
 }
 
 /// The USER request registered before the task starts.
@@ -200,6 +203,10 @@ impl Connection {
                             None => break None,
                         }
                     };
+                    // Hand on the hits of what was read (also when the connection ended).
+                    if let Some(sink) = self.hits.as_mut() {
+                        sink.flush().await;
+                    }
                     if let Some(reason) = ended {
                         break reason;
                     }
@@ -262,6 +269,15 @@ impl Connection {
         list_deadline: &mut Option<Instant>,
     ) -> Result<(), String> {
         let tag = frame.tag();
+        if frame.op() == Op::Whit {
+            if let Some(sink) = self.hits.as_mut() {
+                tracing::trace!(tag, op = %Op::Whit, "received");
+                if let Message::Whit(whit) = frame.into_message() {
+                    sink.push(tag, whit);
+                }
+                return Ok(());
+            }
+        }
         let msg = frame.message().map_err(|e| e.to_string())?;
         tracing::trace!(tag, op = %msg.op(), "received");
         if let Message::Hello(h) = &msg {

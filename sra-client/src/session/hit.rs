@@ -43,6 +43,37 @@ pub fn owned_hit(whit: &Whit, limits: &nmsg::Limits) -> Result<OwnedHit, HitErro
     }
 }
 
+/// The record for a hit, with an NMSG payload left encoded ([`OwnedHit::NmsgEncoded`]: the
+/// `NmsgPayload` bytes of the container, a zero-copy slice, checked as [`owned_hit`] checks it
+/// and its CRC verified): what NMSG outputs copy through without decoding
+/// ([`crate::output::Output::write_encoded_nmsg`]). Fragments and multi-payload containers
+/// are [`OwnedHit::Ignored`], errors as in [`owned_hit`].
+pub fn encoded_hit(whit: &Whit, limits: &nmsg::Limits) -> Result<OwnedHit, HitError> {
+    let Whit::Nmsg(n) = whit else {
+        return owned_hit(whit, limits);
+    };
+    let single = nmsg::container::decode(&n.container, limits).and_then(|c| {
+        if c.len() != 1 {
+            return Err(nmsg::Error::PayloadCount(c.len()));
+        }
+        c.payloads()
+            .next_encoded()
+            .ok_or(nmsg::Error::PayloadCount(0))?
+    });
+    match single {
+        Ok((envelope, crc)) => Ok(OwnedHit::NmsgEncoded {
+            channel: n.ch,
+            envelope,
+            crc,
+        }),
+        Err(nmsg::Error::Fragmented | nmsg::Error::PayloadCount(_)) => {
+            tracing::debug!("ignoring NMSG fragment from ch{}", n.ch);
+            Ok(OwnedHit::Ignored)
+        }
+        Err(source) => Err(HitError { ch: n.ch, source }),
+    }
+}
+
 /// The single payload of a container and its CRC when the container carried one (checked
 /// here, so an NMSG output re-uses it instead of computing it again).
 fn single_with_crc(
@@ -141,6 +172,37 @@ mod tests {
         let e = owned_hit(&nmsg_whit(Bytes::from_static(b"\x08\x01junk")), &limits).unwrap_err();
         assert_eq!(e.ch, 204);
         assert!(e.to_string().contains("ch204"));
+    }
+
+    #[test]
+    fn encoded_hit_keeps_the_envelope_and_checks_it() {
+        let limits = nmsg::Limits::default();
+        let c = container(&[payload(1)]);
+        match encoded_hit(&nmsg_whit(c.clone()), &limits).unwrap() {
+            OwnedHit::NmsgEncoded {
+                channel,
+                envelope,
+                crc,
+            } => {
+                assert_eq!(channel, 204);
+                assert_eq!(Payload::decode(&envelope).unwrap(), payload(1));
+                assert_eq!(crc, Some(nmsg::crc::payload_crc(b"\x08\x01")));
+            }
+            other => panic!("{other:?}"),
+        }
+        let two = container(&[payload(1), payload(2)]);
+        assert_eq!(
+            encoded_hit(&nmsg_whit(two), &limits).unwrap(),
+            OwnedHit::Ignored
+        );
+        // A flipped bit in the inner message fails the CRC: an error, as with owned_hit.
+        let mut bad = c.to_vec();
+        let at = bad.windows(2).position(|w| w == b"\x08\x01").unwrap();
+        bad[at + 1] ^= 0x02;
+        let bad = Bytes::from(bad);
+        assert!(encoded_hit(&nmsg_whit(bad.clone()), &limits).is_err());
+        assert!(owned_hit(&nmsg_whit(bad), &limits).is_err());
+        assert!(encoded_hit(&nmsg_whit(Bytes::from_static(b"junk")), &limits).is_err());
     }
 
     #[test]

@@ -5,5 +5,6 @@
 pub mod connection;
 pub mod hello;
 pub mod hit;
+pub mod hit_sink;
 pub mod reply;
 pub mod startup;
