@@ -496,3 +496,79 @@ fn stats_req(stats_type: u8) -> axa_proto::StatsReq {
         sn: 0,
     }
 }
+
+/// The `key=value` pairs of an ACCT text.
+fn acct(text: &str) -> std::collections::HashMap<String, u64> {
+    text.split_whitespace()
+        .filter_map(|w| w.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.parse().unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn acct_adds_the_sampled_out_total_only_when_sampling_held_hits_back() {
+    let server = Server::start(config("")).await.unwrap();
+    let addr = server.tcp_addrs[0];
+    let mut full = Client::new(tokio::net::TcpStream::connect(addr).await.unwrap());
+    let mut half = Client::new(tokio::net::TcpStream::connect(addr).await.unwrap());
+    for c in [&mut full, &mut half] {
+        assert!(result(&login(c, "valid-user").await).0);
+    }
+    half.send(1, Message::Opt(Opt::Sample(500_000))).await;
+    assert_eq!(half.reply().await, (1, Message::Opt(Opt::Sample(500_000))));
+    for c in [&mut full, &mut half] {
+        c.send(2, watch("ch=221")).await;
+        assert!(result(&c.reply().await.1).0);
+        c.send(3, Message::Channel(ChannelOnOff { ch: 221, on: true }))
+            .await;
+        assert!(result(&c.reply().await.1).0);
+    }
+    // ch221 carries 100 payloads a second; half the session's share is held back.
+    let mut hits = 0;
+    while hits < 20 {
+        if let Message::Whit(_) = half.recv().await.unwrap().message().unwrap() {
+            hits += 1;
+        }
+    }
+    half.send(9, Message::Acct).await;
+    let (_, m) = half.reply().await;
+    let (ok, op, text) = result(&m);
+    assert!(ok && op == Op::Acct as u8);
+    let (first, second) = text.split_once('\n').unwrap();
+    assert!(
+        first.starts_with("total-filtered=") && first.contains(" total-collected=0 "),
+        "{text}"
+    );
+    assert!(
+        second.starts_with("    total-ratelimited=0 total-congested=")
+            && second.contains(" total-sampled="),
+        "{text}"
+    );
+    let a = acct(text);
+    let sampled = a["total-sampled"];
+    assert!(sampled > 0, "{text}");
+    let accounted = a["total-sent"] + a["total-ratelimited"] + a["total-congested"] + sampled;
+    assert!(accounted <= a["total-filtered"], "{text}");
+
+    // Without sampling the text is the reference format, with no extra key.
+    full.send(9, Message::Acct).await;
+    let (_, m) = full.reply().await;
+    let text = result(&m).2;
+    assert!(!text.contains("total-sampled"), "{text}");
+    let keys: Vec<&str> = text
+        .split_whitespace()
+        .filter_map(|w| w.split_once('=').map(|(k, _)| k))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "total-filtered",
+            "total-missed",
+            "total-collected",
+            "total-sent",
+            "total-ratelimited",
+            "total-congested"
+        ]
+    );
+    assert!(text.contains("\n    total-ratelimited="), "{text}");
+}

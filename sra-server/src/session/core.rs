@@ -18,14 +18,23 @@
 //! 3. A WATCH with a tag in use is refused (`tag T is already in use`); at most
 //!    `limits.max_watches` per session; watches on channels that are off are accepted.
 //! 5. TRACE set → OK `trace level N`, and from then on trace lines as OK(orig_op OK, tag 0)
-//!    as [`Tracer`] describes (never ERROR or OPT); TRACE query → OPT TRACE with the level; SNDBUF (set or query) → the size is applied to
-//!    the socket (`SO_SNDBUF`, the TCP socket under TLS; [`SendBuffer`]) and answered with OPT
-//!    SNDBUF carrying the size the kernel reports afterwards (Linux: twice the request); a
-//!    request below 1024 bytes is raised to 1024; a refused change gets `ERROR OPTION …`.
-//!    Default sampling 100 %, rate limit from the config.
+//!    as [`Tracer`] describes (never ERROR or OPT); TRACE query → OPT TRACE with the level.
+//!    SNDBUF (set or query) → the size is applied to the socket (`SO_SNDBUF`, the TCP socket
+//!    under TLS; [`SendBuffer`]) and answered with OPT SNDBUF carrying the size the kernel
+//!    reports afterwards (Linux: twice the request); a request below 1024 bytes is raised to
+//!    1024; a refused change gets `ERROR OPTION …`. Default sampling 100 %, rate limit from
+//!    the config.
 //! 6. HELLO goes out with pvers 1; after a client HELLO offering v2, replies use pvers 2.
 //! 8. JOIN is refused (`JOIN is not supported`); NOP-only sessions stay unauthenticated and
 //!    are closed at the login deadline.
+//!
+//! ACCT (spec §6): the real server's text (`total-filtered= total-missed= total-collected=
+//! total-sent=`, newline, four spaces, `total-ratelimited= total-congested=`), and, only when
+//! sampling has held hits back, ` total-sampled=N` at the end of the second line. The spec
+//! lists the keys without forbidding more; sratool prints the text as it is and key=value
+//! readers skip keys they do not know, while a session at 100 % sampling gets exactly the
+//! reference text. With it, filtered = sent + ratelimited + congested + sampled (+ queued)
+//! can be checked from the reply alone.
 //!
 //! Key-store account limits apply: `max_watches` per session, `max_rate_limit` caps
 //! RLIMIT (and the default), `max_sessions` refuses a further USER with
@@ -514,7 +523,11 @@ impl SessionCore {
             }
             Message::Opt(o) => out.push((tag, self.option(o, now))),
             Message::Acct => {
-                let text = self.sub.counters.totals().acct_text();
+                let t = self.sub.counters.totals();
+                let mut text = t.acct_text();
+                if t.sampled > 0 {
+                    text.push_str(&format!(" total-sampled={}", t.sampled));
+                }
                 out.push((tag, ok(op, text)));
             }
             Message::MgmtGet => out.push((
