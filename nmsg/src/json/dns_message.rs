@@ -5,12 +5,11 @@
 //! loop-safe (pointers must point strictly backwards). Work is bounded by the message length.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use super::names::{class_name, opcode_name, rcode_name, rrtype_name};
 use super::rdata::{normalize, rdata_text};
 use super::text;
-use crate::dns::{read_name, write_name, NameBuf};
+use crate::dns::{read_name, NameBuf};
 
 /// One record (or question) of a section, in message order. Names and rdata live in the
 /// [`Parsed`] buffers ([`Parsed::name`], [`Parsed::rdata`]).
@@ -25,14 +24,31 @@ pub(crate) struct Rr {
     pub rrclass: u16,
     /// Rdata with names decompressed (empty for questions): (start, len) in `Parsed::data`.
     rdata: (usize, usize),
+    /// The next record of the same RRset ([`NONE`] for the last one).
+    next: usize,
 }
+
+/// No next record.
+const NONE: usize = usize::MAX;
 
 /// One RRset (or one question) as wdns builds it: indices into the section's records.
 pub(crate) struct Rrset {
     /// Lowest TTL of the records.
     pub ttl: u32,
-    /// The records, first one giving the name, type and class.
-    pub members: Vec<usize>,
+    /// The first record (giving the name, type and class); the others follow through
+    /// [`Rr`]'s `next` (no allocation per RRset).
+    pub first: usize,
+    /// The last record, where the next member is linked.
+    last: usize,
+}
+
+impl Rrset {
+    /// The records of the set, in message order.
+    pub fn members<'a>(&self, rrs: &'a [Rr]) -> impl Iterator<Item = usize> + 'a {
+        std::iter::successors(Some(self.first), move |&i| {
+            Some(rrs[i].next).filter(|&n| n != NONE)
+        })
+    }
 }
 
 /// The EDNS information of the message's OPT record.
@@ -158,6 +174,7 @@ pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
                 rrtype,
                 rrclass,
                 rdata: rdata.unwrap_or((0, 0)),
+                next: NONE,
             });
             if rdata.is_some() {
                 let this = name.as_wire();
@@ -165,7 +182,7 @@ pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
                 // The most recent RRset with the same name (case-insensitive), type and class.
                 let found = if sets.len() <= SCAN_LIMIT {
                     sets.iter().rposition(|rs| {
-                        let f = &rrs[rs.members[0]];
+                        let f = &rrs[rs.first];
                         f.rrtype == rrtype
                             && f.rrclass == rrclass
                             && name_of(f).eq_ignore_ascii_case(this)
@@ -175,7 +192,7 @@ pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
                         // Build the index of the sets created so far (latest wins).
                         index.clear();
                         for (i, rs) in sets.iter().enumerate() {
-                            let f = &rrs[rs.members[0]];
+                            let f = &rrs[rs.first];
                             index.insert(key(name_of(f), f.rrtype, f.rrclass), i);
                         }
                     }
@@ -183,7 +200,8 @@ pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
                 };
                 if let Some(i) = found {
                     let rs = &mut sets[i];
-                    rs.members.push(idx);
+                    rrs[rs.last].next = idx;
+                    rs.last = idx;
                     rs.ttl = rs.ttl.min(ttl);
                     continue;
                 }
@@ -193,18 +211,12 @@ pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
             }
             sets.push(Rrset {
                 ttl,
-                members: vec![idx],
+                first: idx,
+                last: idx,
             });
         }
     }
     Some(m)
-}
-
-/// Appends a name in presentation form as a JSON string.
-fn name_json(out: &mut String, scratch: &mut String, name: &[u8]) {
-    scratch.clear();
-    let _ = write_name(name, scratch);
-    text::string(out, scratch);
 }
 
 fn class_json(out: &mut String, c: u16) {
@@ -215,7 +227,9 @@ fn class_json(out: &mut String, c: u16) {
             out.push('"');
         }
         None => {
-            let _ = write!(out, "\"CLASS{c}\"");
+            out.push_str("\"CLASS");
+            text::uint(out, u64::from(c));
+            out.push('"');
         }
     }
 }
@@ -230,16 +244,18 @@ fn type_json(out: &mut String, t: u16, class: u16) {
             out.push('"');
         }
         None => {
-            let _ = write!(out, "\"TYPE{class}\"");
+            out.push_str("\"TYPE");
+            text::uint(out, u64::from(class));
+            out.push('"');
         }
     }
 }
 
-fn section_json(out: &mut String, scratch: &mut String, m: &Parsed, sec: usize) {
+fn section_json(out: &mut String, m: &Parsed, sec: usize) {
     let (rrs, sets, question) = (&m.rrs[sec], &m.sets[sec], sec == 0);
     out.push('[');
     for (i, set) in sets.iter().enumerate() {
-        let rs = &rrs[set.members[0]];
+        let rs = &rrs[set.first];
         if i > 0 {
             out.push(',');
         }
@@ -248,7 +264,7 @@ fn section_json(out: &mut String, scratch: &mut String, m: &Parsed, sec: usize) 
         } else {
             "{\"rrname\":"
         });
-        name_json(out, scratch, m.name(rs));
+        text::name(out, m.name(rs));
         if !question {
             out.push_str(",\"rrttl\":");
             text::uint(out, u64::from(set.ttl));
@@ -267,13 +283,16 @@ fn section_json(out: &mut String, scratch: &mut String, m: &Parsed, sec: usize) 
         type_json(out, rs.rrtype, rs.rrclass);
         if !question {
             out.push_str(",\"rdata\":[");
-            for (j, &r) in set.members.iter().enumerate() {
+            for (j, r) in set.members(rrs).enumerate() {
                 if j > 0 {
                     out.push(',');
                 }
-                scratch.clear();
-                rdata_text(scratch, m.rdata(&rrs[r]), rs.rrtype, rs.rrclass);
-                text::string(out, scratch);
+                // Straight into `out`, escaped afterwards if it has to be (rarely).
+                out.push('"');
+                let start = out.len();
+                rdata_text(out, m.rdata(&rrs[r]), rs.rrtype, rs.rrclass);
+                text::escape_tail(out, start);
+                out.push('"');
             }
             out.push(']');
         }
@@ -282,33 +301,32 @@ fn section_json(out: &mut String, scratch: &mut String, m: &Parsed, sec: usize) 
     out.push(']');
 }
 
+fn quoted(out: &mut String, s: &str) {
+    out.push('"');
+    out.push_str(s);
+    out.push('"');
+}
+
 /// Appends the DNS-message JSON object of `msg`, or `null` when it does not parse.
 pub(crate) fn message_json(out: &mut String, msg: &[u8]) {
     let Some(m) = parse(msg) else {
         out.push_str("null");
         return;
     };
-    let mut scratch = String::new();
     let opcode = (m.flags >> 11) & 0xf;
     out.push_str("{\"header\":{\"opcode\":");
     match opcode_name(opcode) {
-        Some(n) => {
-            let _ = write!(out, "\"{n}\"");
-        }
-        None => {
-            let _ = write!(out, "{opcode}");
-        }
+        Some(n) => quoted(out, n),
+        None => text::uint(out, u64::from(opcode)),
     }
     out.push_str(",\"rcode\":");
     match rcode_name(m.rcode) {
-        Some(n) => {
-            let _ = write!(out, "\"{n}\"");
-        }
-        None => {
-            let _ = write!(out, "{}", m.rcode);
-        }
+        Some(n) => quoted(out, n),
+        None => text::uint(out, u64::from(m.rcode)),
     }
-    let _ = write!(out, ",\"id\":{},\"flags\":[", m.id);
+    out.push_str(",\"id\":");
+    text::uint(out, u64::from(m.id));
+    out.push_str(",\"flags\":[");
     let mut first = true;
     for (bit, name) in [
         (15, "qr"),
@@ -324,21 +342,22 @@ pub(crate) fn message_json(out: &mut String, msg: &[u8]) {
                 out.push(',');
             }
             first = false;
-            let _ = write!(out, "\"{name}\"");
+            quoted(out, name);
         }
     }
     out.push(']');
     if let Some(e) = &m.edns {
-        let _ = write!(
-            out,
-            ",\"opt\":{{\"edns\":{{\"version\":{},\"flags\":[{}],\"udp\":{}",
-            e.version,
-            if e.flags & 0x8000 != 0 { "\"do\"" } else { "" },
-            e.size
-        );
+        out.push_str(",\"opt\":{\"edns\":{\"version\":");
+        text::uint(out, u64::from(e.version));
+        out.push_str(if e.flags & 0x8000 != 0 {
+            ",\"flags\":[\"do\"],\"udp\":"
+        } else {
+            ",\"flags\":[],\"udp\":"
+        });
+        text::uint(out, u64::from(e.size));
         if let Some(opts) = m.options(e) {
             out.push_str(",\"options\":[");
-            scratch.clear();
+            let mut scratch = String::new();
             rdata_text(&mut scratch, opts, 41, 0);
             for (i, line) in scratch.split('\n').filter(|l| !l.is_empty()).enumerate() {
                 if i > 0 {
@@ -351,13 +370,13 @@ pub(crate) fn message_json(out: &mut String, msg: &[u8]) {
         out.push_str("}}");
     }
     out.push_str("},\"question\":");
-    section_json(out, &mut scratch, &m, 0);
+    section_json(out, &m, 0);
     for (i, key) in [",\"answer\":", ",\"authority\":", ",\"additional\":"]
         .iter()
         .enumerate()
     {
         out.push_str(key);
-        section_json(out, &mut scratch, &m, i + 1);
+        section_json(out, &m, i + 1);
     }
     out.push('}');
 }
@@ -434,7 +453,8 @@ mod tests {
         assert_eq!(p.rrs[1].len(), 300);
         assert_eq!(p.sets[1].len(), 100);
         for (i, set) in p.sets[1].iter().enumerate() {
-            assert_eq!(set.members, vec![i, i + 100, i + 200]);
+            let members: Vec<usize> = set.members(&p.rrs[1]).collect();
+            assert_eq!(members, vec![i, i + 100, i + 200]);
             assert_eq!(set.ttl, 10);
         }
         assert!(parse(&vec![0u8; 70_000]).is_none());

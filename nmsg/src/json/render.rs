@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 
 use super::names::{class_name, rcode_name, rrtype_name};
 use super::{dns_message, dns_text, rdata, text, virtuals, JsonError};
-use crate::dns::write_name;
 use crate::payload::Payload;
 use crate::proto::Value;
 use crate::schema::{self, FieldDef, FieldType, Format, Label, Schema};
@@ -137,10 +136,12 @@ fn write_inner(out: &mut String, p: &Payload) -> Result<(), JsonError> {
         out.push('"');
     }
     if let Some(o) = p.operator.filter(|&o| o != 0) {
-        let _ = write!(out, ",\"operator\":{o}");
+        out.push_str(",\"operator\":");
+        text::uint(out, u64::from(o));
     }
     if let Some(g) = p.group.filter(|&g| g != 0) {
-        let _ = write!(out, ",\"group\":{g}");
+        out.push_str(",\"group\":");
+        text::uint(out, u64::from(g));
     }
     out.push_str(",\"message\":{");
     message(out, &fields)?;
@@ -150,7 +151,6 @@ fn write_inner(out: &mut String, p: &Payload) -> Result<(), JsonError> {
 
 /// Appends the fields of the `message` object (without braces).
 pub(crate) fn message(out: &mut String, fields: &Fields<'_>) -> Result<(), JsonError> {
-    let mut scratch = String::new();
     let mut first = true;
     let virt = virtuals::Virtuals::new(fields)?;
     for (idx, def) in fields.schema.fields.iter().enumerate() {
@@ -162,20 +162,20 @@ pub(crate) fn message(out: &mut String, fields: &Fields<'_>) -> Result<(), JsonE
                     if i > 0 {
                         out.push(',');
                     }
-                    value(out, &mut scratch, fields, def, &Val::from_wire(v, def.ty))?;
+                    value(out, fields, def, &Val::from_wire(v, def.ty))?;
                 }
                 out.push(']');
             }
             Label::Required | Label::Optional => {
                 if let Some(v) = fields.last(idx) {
                     key(out, &mut first, def.name);
-                    value(out, &mut scratch, fields, def, &Val::from_wire(v, def.ty))?;
+                    value(out, fields, def, &Val::from_wire(v, def.ty))?;
                 }
             }
             Label::Virtual => {
                 if let Some(v) = virt.get(fields, def.name)? {
                     key(out, &mut first, def.name);
-                    value(out, &mut scratch, fields, def, &v)?;
+                    value(out, fields, def, &v)?;
                 }
             }
         }
@@ -193,6 +193,14 @@ fn key(out: &mut String, first: &mut bool, name: &str) {
     out.push_str("\":");
 }
 
+/// Appends `"` + `prefix` + `n` in decimal + `"`.
+fn prefixed(out: &mut String, prefix: &str, n: u16) {
+    out.push('"');
+    out.push_str(prefix);
+    text::uint(out, u64::from(n));
+    out.push('"');
+}
+
 fn quoted(out: &mut String, s: &str) {
     out.push('"');
     out.push_str(s);
@@ -202,7 +210,6 @@ fn quoted(out: &mut String, s: &str) {
 /// Renders one value of `def`.
 pub(crate) fn value(
     out: &mut String,
-    scratch: &mut String,
     fields: &Fields<'_>,
     def: &FieldDef,
     v: &Val<'_>,
@@ -215,18 +222,14 @@ pub(crate) fn value(
             if b.is_empty() || b.len() > 255 {
                 out.push_str("\"\"");
             } else {
-                scratch.clear();
-                let _ = write_name(b, scratch);
-                text::string(out, scratch);
+                text::name(out, b);
             }
             return Ok(());
         }
         Format::ClassBase => {
             match class_name(n16) {
                 Some(n) => quoted(out, n),
-                None => {
-                    let _ = write!(out, "\"CLASS{n16}\"");
-                }
+                None => prefixed(out, "CLASS", n16),
             }
             return Ok(());
         }
@@ -237,18 +240,14 @@ pub(crate) fn value(
         Format::Type => {
             match rrtype_name(n16) {
                 Some(n) => quoted(out, n),
-                None => {
-                    let _ = write!(out, "\"TYPE{n16}\"");
-                }
+                None => prefixed(out, "TYPE", n16),
             }
             return Ok(());
         }
         Format::Rcode => {
             match rcode_name(n16) {
                 Some(n) => quoted(out, n),
-                None => {
-                    let _ = write!(out, "\"{n16}\"");
-                }
+                None => prefixed(out, "", n16),
             }
             return Ok(());
         }
@@ -257,9 +256,7 @@ pub(crate) fn value(
                 17 => out.push_str("\"UDP\""),
                 6 => out.push_str("\"TCP\""),
                 1 => out.push_str("\"ICMP\""),
-                n => {
-                    let _ = write!(out, "\"{n}\"");
-                }
+                n => prefixed(out, "", n),
             }
             return Ok(());
         }
@@ -274,11 +271,13 @@ pub(crate) fn value(
                 Value::Len(_) => 0,
             };
             let b = v.bytes();
-            scratch.clear();
+            out.push('"');
+            let start = out.len();
             if !b.is_empty() {
-                rdata::rdata_text(scratch, b, to16(t), to16(c));
+                rdata::rdata_text(out, b, to16(t), to16(c));
             }
-            text::string(out, scratch);
+            text::escape_tail(out, start);
+            out.push('"');
             return Ok(());
         }
         Format::SieTime => {
@@ -288,12 +287,15 @@ pub(crate) fn value(
             return Ok(());
         }
         Format::DnsText => {
-            scratch.clear();
-            if !dns_text::message_text(scratch, v.bytes()) {
-                scratch.clear();
-                scratch.push_str("<PARSE ERROR>");
+            out.push('"');
+            let start = out.len();
+            if dns_text::message_text(out, v.bytes()) {
+                text::escape_tail(out, start);
+            } else {
+                out.truncate(start);
+                out.push_str("<PARSE ERROR>");
             }
-            text::string(out, scratch);
+            out.push('"');
             return Ok(());
         }
         Format::DnsJson => {

@@ -5,39 +5,112 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 
+/// Bytes that [`escape`] does not copy as they are: `"`, `\` and the control bytes.
+const fn needs_escape() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+}
+static ESCAPED: [bool; 256] = needs_escape();
+
+/// True when `s` has a byte [`escape`] would change.
+#[inline]
+pub(crate) fn has_escapes(s: &[u8]) -> bool {
+    s.iter().any(|&b| ESCAPED[usize::from(b)])
+}
+
 /// Appends `s` JSON-escaped as libnmsg does (`nmsg-format.md` §5.1): `"` `\` and the control
 /// bytes are escaped (`\b \f \n \r \t`, else `\u00xx`); everything else, 0x7F and non-ASCII
-/// included, is copied.
+/// included, is copied. Runs without escapes are copied whole.
 pub(crate) fn escape(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let rep: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0..=0x1f => "",
-            _ => continue,
-        };
+    while let Some(n) = bytes[start..].iter().position(|&b| ESCAPED[usize::from(b)]) {
+        let i = start + n;
         out.push_str(&s[start..i]);
-        if rep.is_empty() {
-            let _ = write!(out, "\\u{:04x}", b);
-        } else {
-            out.push_str(rep);
+        let b = bytes[i];
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
+                out.push_str("\\u00");
+                hex2(out, b);
+            }
         }
         start = i + 1;
     }
     out.push_str(&s[start..]);
 }
 
+/// Escapes in place what was appended to `out` since `start` (a writer that wrote its text
+/// straight into `out`): nothing to do, and no copy, in the usual case without escapes.
+pub(crate) fn escape_tail(out: &mut String, start: usize) {
+    if has_escapes(&out.as_bytes()[start..]) {
+        let tail = out.split_off(start);
+        escape(out, &tail);
+    }
+}
+
 /// Appends `"` + escaped `s` + `"`.
 pub(crate) fn string(out: &mut String, s: &str) {
     out.push('"');
     escape(out, s);
+    out.push('"');
+}
+
+/// Appends the presentation form of the wire name `wire` as a JSON string: what
+/// [`crate::dns::write_name`] writes, JSON-escaped, in one pass without an intermediate
+/// string (labels of plain characters are copied whole).
+pub(crate) fn name(out: &mut String, wire: &[u8]) {
+    out.push('"');
+    let mut rest = wire;
+    let mut wrote_label = false;
+    while let Some((&len, tail)) = rest.split_first() {
+        if len == 0 {
+            break;
+        }
+        let n = usize::from(len).min(tail.len());
+        let (label, after) = tail.split_at(n);
+        let plain = |c: u8| matches!(c, b'!'..=b'~') && !matches!(c, b'.' | b'\\' | b'"');
+        match label.iter().all(|&c| plain(c)) {
+            // Printable ASCII only: valid UTF-8.
+            true => out.push_str(std::str::from_utf8(label).unwrap_or_default()),
+            false => {
+                for &c in label {
+                    match c {
+                        // Presentation `\.` and `\\`, then JSON-escaped.
+                        b'.' => out.push_str("\\\\."),
+                        b'\\' => out.push_str("\\\\\\\\"),
+                        b'"' => out.push_str("\\\""),
+                        b'!'..=b'~' => out.push(char::from(c)),
+                        _ => {
+                            // Presentation `\DDD`, its backslash JSON-escaped.
+                            out.push_str("\\\\");
+                            let d = [b'0' + c / 100, b'0' + (c / 10) % 10, b'0' + c % 10];
+                            out.push_str(std::str::from_utf8(&d).unwrap_or_default());
+                        }
+                    }
+                }
+            }
+        }
+        out.push('.');
+        wrote_label = true;
+        rest = after;
+    }
+    if !wrote_label {
+        out.push('.');
+    }
     out.push('"');
 }
 
@@ -60,6 +133,14 @@ pub(crate) fn bytes_string(out: &mut String, b: &[u8]) {
 /// points above U+10FFFF) cannot be held by a Rust `String`; they become one U+FFFD each.
 pub(crate) fn text(out: &mut String, b: &[u8]) {
     out.push('"');
+    // The usual case: printable ASCII, nothing to repair, cut or escape.
+    if b.iter().all(|&c| c < 0x80 && !ESCAPED[usize::from(c)]) {
+        if let Ok(s) = std::str::from_utf8(b) {
+            out.push_str(s);
+            out.push('"');
+            return;
+        }
+    }
     let mut skipping = false;
     let mut i = 0;
     let mut buf = [0u8; 4];
@@ -148,21 +229,35 @@ pub(crate) fn double(out: &mut String, v: f64) -> Option<()> {
     Some(())
 }
 
-/// Appends `v` in decimal, without the formatting machinery.
+/// "00" to "99": two digits per division.
+const DIGITS2: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
+/// Appends `v` in decimal, without the formatting machinery (two digits at a time, one
+/// `push_str`).
 pub(crate) fn uint(out: &mut String, mut v: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    loop {
+    while v >= 100 {
+        let d = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGITS2[d..d + 2]);
+    }
+    if v >= 10 {
+        let d = v as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGITS2[d..d + 2]);
+    } else {
         i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+        buf[i] = b'0' + v as u8;
     }
-    for &c in &buf[i..] {
-        out.push(char::from(c));
-    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 /// Appends `b` as two lower-case hex digits.
@@ -335,6 +430,79 @@ mod tests {
         assert_eq!(t(b"ab\x00cd\xffef"), "\"ab\u{fffd}ef\"");
         assert_eq!(t(b"\x00ab"), "\"\"");
         assert_eq!(t("é\t\"\\\x01".as_bytes()), "\"é\\t\\\"\\\\\\u0001\"");
+    }
+
+    #[test]
+    fn integers_and_escapes() {
+        for v in [
+            0u64,
+            7,
+            10,
+            99,
+            100,
+            101,
+            999,
+            1000,
+            65535,
+            1 << 32,
+            u64::MAX,
+        ] {
+            let mut s = String::new();
+            uint(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+        let mut s = String::from("x");
+        escape(&mut s, "a\"b\\c\x01\x1f\x08\x0c\n\r\té\x7f");
+        assert_eq!(s, "xa\\\"b\\\\c\\u0001\\u001f\\b\\f\\n\\r\\té\x7f");
+        let mut s = String::from("ab\"c");
+        escape_tail(&mut s, 1);
+        assert_eq!(s, "ab\\\"c");
+        let mut s = String::from("plain");
+        escape_tail(&mut s, 0);
+        assert_eq!(s, "plain");
+    }
+
+    #[test]
+    fn names_match_presentation_then_escape() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut cases: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![0],
+            b"\x05icann\x03org\x00".to_vec(),
+            b"\x03a.b\x02\\\"\x01 \x00".to_vec(),
+            vec![63, b'x'],
+        ];
+        for _ in 0..5000 {
+            let len = (next() % 40) as usize;
+            cases.push(
+                (0..len)
+                    .map(|_| {
+                        let r = next();
+                        // Mostly label lengths and letters, sometimes any byte.
+                        match r % 4 {
+                            0 => (r >> 8) as u8 % 8,
+                            1 => b"ab.\\\"-"[(r >> 8) as usize % 6],
+                            _ => (r >> 8) as u8,
+                        }
+                    })
+                    .collect(),
+            );
+        }
+        for wire in cases {
+            let mut want = String::new();
+            let mut pres = String::new();
+            crate::dns::write_name(&wire, &mut pres).unwrap();
+            string(&mut want, &pres);
+            let mut got = String::new();
+            name(&mut got, &wire);
+            assert_eq!(got, want, "{wire:02x?}");
+        }
     }
 
     #[test]
