@@ -171,6 +171,7 @@ pub fn read_name(msg: &[u8], offset: usize, out: &mut NameBuf) -> Result<usize, 
 }
 
 /// [`read_name`], lower-casing the ASCII letters of the name as it is copied.
+#[inline]
 pub(crate) fn read_name_lower(
     msg: &[u8],
     offset: usize,
@@ -224,16 +225,8 @@ fn read_name_inner<const POINTERS: bool, const LOWER: bool>(
             }
             pos += 1 + l;
         };
-        let src = &msg[run..pos];
-        let dst = &mut out.buf[len..len + src.len()];
-        if LOWER {
-            for (d, s) in dst.iter_mut().zip(src) {
-                *d = s.to_ascii_lowercase();
-            }
-        } else {
-            dst.copy_from_slice(src);
-        }
-        len += src.len();
+        copy_run::<LOWER>(msg, run, &mut out.buf, len, pos - run);
+        len += pos - run;
         match c {
             0 => {
                 if len + 1 > MAX_NAME_LEN {
@@ -265,6 +258,46 @@ fn read_name_inner<const POINTERS: bool, const LOWER: bool>(
             _ => return Err(DnsError::BadLabelType(c)),
         }
     }
+}
+
+/// Copies the `n` bytes at `from` of `src` to `at` of `dst` (both in range), ASCII lower-cased
+/// when `LOWER`. Works in 8-byte words (names are short: a word or three), and may write up
+/// to 7 bytes past `at + n` when `dst` has room: the caller writes or ignores those later.
+#[inline(always)]
+fn copy_run<const LOWER: bool>(src: &[u8], from: usize, dst: &mut [u8], at: usize, n: usize) {
+    let mut k = 0;
+    while k < n {
+        let word = src.get(from + k..).and_then(|s| s.first_chunk::<8>());
+        match (word, dst.get_mut(at + k..at + k + 8)) {
+            (Some(w), Some(d)) => {
+                let w = u64::from_le_bytes(*w);
+                let w = if LOWER { lower_word(w) } else { w };
+                d.copy_from_slice(&w.to_le_bytes());
+                k += 8;
+            }
+            _ => {
+                let (d, s) = (&mut dst[at + k..at + n], &src[from + k..from + n]);
+                for (d, s) in d.iter_mut().zip(s) {
+                    *d = if LOWER { s.to_ascii_lowercase() } else { *s };
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// [`u8::to_ascii_lowercase`] on each byte of a word, without branches: bit 7 of each byte of
+/// `upper` is set for `A`..=`Z`, and moves to bit 5 (0x20) to lower-case it.
+#[inline(always)]
+fn lower_word(w: u64) -> u64 {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let low7 = w & !HIGH;
+    // Bit 7 set when the low 7 bits are >= 'A', resp. > 'Z' (no carry across bytes).
+    let ge_a = low7 + ONES * (0x80 - u64::from(b'A'));
+    let gt_z = low7 + ONES * (0x80 - u64::from(b'Z') - 1);
+    let upper = ge_a & !gt_z & !w & HIGH;
+    w | (upper >> 2)
 }
 
 /// The length of the uncompressed wire name at the start of `bytes` (final zero included),
@@ -313,6 +346,7 @@ pub(crate) fn read_uncompressed(
 }
 
 /// [`read_uncompressed`], lower-casing the ASCII letters of the name as it is copied.
+#[inline]
 pub(crate) fn read_uncompressed_lower(
     bytes: &[u8],
     offset: usize,
@@ -324,6 +358,15 @@ pub(crate) fn read_uncompressed_lower(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lower_word_is_to_ascii_lowercase() {
+        for b in 0..=255u8 {
+            let w = u64::from_le_bytes([b, b'Q', b, 0xff, b'@', b'[', b'z', b]);
+            let want = w.to_le_bytes().map(|x| x.to_ascii_lowercase());
+            assert_eq!(lower_word(w).to_le_bytes(), want, "{b:#x}");
+        }
+    }
 
     #[test]
     fn plain_and_compressed() {

@@ -112,7 +112,7 @@ const fn mask(spec: &[(u32, u16, Content)], rr: Option<Rr>) -> u128 {
 
 /// How many picked fields are kept on the stack; a payload with more (a large RRset, a
 /// response in many fragments) is walked a second time instead.
-const PICK_CAP: usize = 16;
+const PICK_CAP: usize = 8;
 
 /// The length-delimited fields the check handed over, in wire order.
 struct Picks<'a> {
@@ -395,7 +395,7 @@ where
 
     /// Every name and A/AAAA address of a whole DNS message, under `idx`.
     fn dns_message(&mut self, idx: u16, msg: &[u8]) -> ControlFlow<()> {
-        message::keys(msg, idx, self.f)
+        message::keys(msg, idx, &mut self.name, self.f)
     }
 
     /// Source, destination and, for DNS over UDP, the DNS message of an IP datagram.

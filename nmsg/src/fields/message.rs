@@ -23,8 +23,9 @@ const HEADER_LEN: usize = 12;
 /// Calls `f` with every question and record owner name, the names inside each record's rdata
 /// and A/AAAA (class IN) addresses of `msg`, all under `field_idx` with val_idx 0 (see the
 /// [module docs](super) of `fields`). Consecutive records with the same owner give it once;
-/// OPT records are skipped; the walk stops quietly at the first malformed record.
-pub(super) fn keys<F>(msg: &[u8], field_idx: u16, f: &mut F) -> ControlFlow<()>
+/// OPT records are skipped; the walk stops quietly at the first malformed record. `name` holds
+/// each rdata name in turn.
+pub(super) fn keys<F>(msg: &[u8], field_idx: u16, name: &mut NameBuf, f: &mut F) -> ControlFlow<()>
 where
     F: FnMut(Key<'_>) -> ControlFlow<()>,
 {
@@ -42,7 +43,6 @@ where
     let mut cur = 0;
     // The raw bytes of the last owner read.
     let mut last_raw: &[u8] = &[];
-    let mut name = NameBuf::new();
     let mut pos = HEADER_LEN;
     for (section, &count) in counts.iter().enumerate() {
         let question = section == 0;
@@ -76,7 +76,7 @@ where
             if rtype == TYPE_OPT && !question {
                 continue;
             }
-            if raw != last_raw {
+            if !same_bytes(raw, last_raw) {
                 if read_name_lower(msg, name_at, &mut owners[cur]).is_err() {
                     return ControlFlow::Continue(());
                 }
@@ -112,7 +112,7 @@ where
             let r = rdata_names_lower(
                 rtype,
                 RdataRef::in_message(msg, rdata_at, rdata_len),
-                &mut name,
+                name,
                 |n| {
                     f(Key {
                         field_idx,
@@ -129,6 +129,15 @@ where
         }
     }
     ControlFlow::Continue(())
+}
+
+/// `a == b`, with the common case (two-byte pointers) compared inline.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    match (a, b) {
+        ([a0, a1], [b0, b1]) => a0 == b0 && a1 == b1,
+        _ => a == b,
+    }
 }
 
 /// The length of the possibly compressed name at `pos` of `msg` as it stands there (up to the

@@ -235,15 +235,16 @@ where
                 pick(number, b);
             }
         } else if wt == WT_VARINT {
-            let (v, n) = varint_at(payload, i)?;
-            i += n;
+            // Only the captured values are decoded; the others are only measured.
+            let at = i;
+            i += varint_len_at(payload, i)?;
             if !matches!(rule, Rule::V | Rule::RV | Rule::Unknown) {
                 return Err(ProtoError::WrongWireType(number));
             }
             if number == want[0] {
-                caps[0] = Some(v);
+                caps[0] = Some(varint_at(payload, at)?.0);
             } else if number == want[1] {
-                caps[1] = Some(v);
+                caps[1] = Some(varint_at(payload, at)?.0);
             }
         } else if wt == WT_FIXED32 {
             i += 4;
@@ -280,16 +281,30 @@ where
     Ok(caps)
 }
 
+/// The length of the varint at `i` of `buf`, checked as [`varint_at`] checks it.
+#[inline(always)]
+fn varint_len_at(buf: &[u8], i: usize) -> Result<usize, ProtoError> {
+    let rest = buf.get(i..).unwrap_or_default();
+    if let Some(head) = rest.first_chunk::<8>() {
+        let stop = !u64::from_le_bytes(*head) & 0x8080_8080_8080_8080;
+        if stop != 0 {
+            return Ok((stop.trailing_zeros() / 8 + 1) as usize);
+        }
+    }
+    varint_at(buf, i).map(|(_, n)| n)
+}
+
 /// The varint at `i` of `buf` and its length: [`read_varint`] (same values, same errors), with
 /// the multi-byte varints that NMSG payloads hold (times, counts, two-byte keys) read in one
 /// 8-byte load when 8 bytes remain.
 #[inline(always)]
 fn varint_at(buf: &[u8], i: usize) -> Result<(u64, usize), ProtoError> {
     let rest = buf.get(i..).unwrap_or_default();
-    if let Some(&b) = rest.first() {
-        if b < 0x80 {
-            return Ok((u64::from(b), 1));
-        }
+    match *rest {
+        [b, ..] if b < 0x80 => return Ok((u64::from(b), 1)),
+        // Two-byte keys (fields 16 to 2047) and lengths (128 to 16383).
+        [b, c, ..] if c < 0x80 => return Ok((u64::from(b & 0x7f) | u64::from(c) << 7, 2)),
+        _ => {}
     }
     if let Some(head) = rest.first_chunk::<8>() {
         let x = u64::from_le_bytes(*head);
@@ -346,6 +361,7 @@ mod tests {
                 let mut b = &c[..cut];
                 let want = read_varint(&mut b).map(|v| (v, cut - b.len()));
                 assert_eq!(varint_at(&c[..cut], 0), want, "{c:02x?}");
+                assert_eq!(varint_len_at(&c[..cut], 0), want.map(|w| w.1), "{c:02x?}");
                 let mut shifted = vec![0u8; 3];
                 shifted.extend_from_slice(&c[..cut]);
                 assert_eq!(varint_at(&shifted, 3), want, "{c:02x?}");
