@@ -10,8 +10,17 @@
 //! true` is given (AXA on plain TCP is unencrypted). The `user` login kind (USER carries an
 //! account name and no secret, as `tcp:user@host` clients send it) is only for such trusted
 //! listeners; `apikey` logins (USER carries an API key, checked against the key store) are
-//! for TLS. Accounts for `user` logins are listed in `[[user]]` tables; API keys live in the
-//! key store file. A TLS listener with no `[tls]` table gets a generated self-signed RSA-2048
+//! for TLS.
+//!
+//! Accounts: `user` logins are looked up first in this file's `[[user]]` tables (simple local
+//! accounts: name, channels, admin) and then in the key store's `[[plain_user]]` tables
+//! (managed accounts, which may also carry source networks, an expiry date, watch, rate and
+//! session limits); `apikey` logins only in the key store's `[[user]]` tables. So that no
+//! restriction of the key store is silently bypassed, one name must not be both a `[[user]]`
+//! here and a `[[plain_user]]` of the key store: the server refuses to start
+//! ([`Config::check_key_store`], the error names this file's line). A `[[user]]` here may
+//! share its name with an API-key account of the key store (one person, two ways in, as the
+//! embedded default's `demo`); sessions are then counted together for `max_sessions`. A TLS listener with no `[tls]` table gets a generated self-signed RSA-2048
 //! certificate: kept as `cert.pem`/`key.pem` in `server.data_dir` and reused at the next start
 //! when a data directory is configured (`srad` always sets one, see [`default_data_dir`]),
 //! generated afresh in memory otherwise.
@@ -474,6 +483,29 @@ impl Config {
             .find(|u| u.name == name)
     }
 
+    /// Checks this configuration against the key store it runs with (`store_name` names the
+    /// store in the message): a `[[user]]` must not also be a `[[plain_user]]` of the store.
+    pub fn check_key_store(
+        &self,
+        store: &sra_keys::KeyStore,
+        store_name: &str,
+    ) -> Result<(), ConfigError> {
+        for u in &self.users {
+            let name = &u.get_ref().name;
+            if store.plain_users().iter().any(|p| p.name == *name) {
+                return Err(ConfigError {
+                    line: Some(self.line_at(u.span().start)),
+                    message: format!(
+                        "user {name:?} is defined both here and as a [[plain_user]] of the key \
+                         store {store_name}; name logins would use this one and ignore the key \
+                         store's restrictions: keep only one of them"
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     fn validate(&self, text: &str) -> Result<(), ConfigError> {
         let err = |span: std::ops::Range<usize>, message: String| ConfigError {
             line: Some(line_of(text, span.start)),
@@ -709,6 +741,27 @@ mod tests {
         assert_eq!(c.listener_line(1), None);
         assert_eq!(c.user_line("valid-user"), Some(want("[[user]]")));
         assert_eq!(c.user_line("nobody"), None);
+    }
+
+    #[test]
+    fn a_user_in_both_places_is_refused() {
+        let c = Config::parse(&example("axa-test-suite.toml")).unwrap();
+        let mut store = sra_keys::KeyStore::new();
+        store
+            .add_user(sra_keys::Account::new("valid-user", "221".parse().unwrap()))
+            .unwrap();
+        c.check_key_store(&store, "keys.toml")
+            .expect("an API-key account may share the name");
+        store
+            .add_plain_user(sra_keys::Account::new("valid-user", "221".parse().unwrap()))
+            .unwrap();
+        let e = c.check_key_store(&store, "keys.toml").unwrap_err();
+        assert_eq!(e.line, c.user_line("valid-user"));
+        assert!(
+            e.message
+                .contains("[[plain_user]] of the key store keys.toml"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -50,6 +50,10 @@ pub enum StartError {
     /// The key store could not be loaded.
     #[error("key store: {0}")]
     Keys(#[from] sra_keys::StoreError),
+    /// The configuration conflicts with the key store (a name in both `[[user]]` and
+    /// `[[plain_user]]`).
+    #[error("configuration: {0}")]
+    Config(#[from] crate::config::ConfigError),
     /// The TLS certificate or key could not be loaded or generated.
     #[error("TLS: {0}")]
     Tls(String),
@@ -102,7 +106,9 @@ pub struct Server {
 
 fn load_keys(config: &Config) -> Result<(Option<KeyStore>, Option<ApiKey>), StartError> {
     if let Some(p) = &config.server.key_store {
-        return Ok((Some(KeyStore::load(p)?), None));
+        let store = KeyStore::load(p)?;
+        config.check_key_store(&store, &p.display().to_string())?;
+        return Ok((Some(store), None));
     }
     let wants_keys = config
         .listeners

@@ -234,3 +234,65 @@ fn logs_go_to_stderr_and_the_summary_to_stdout() {
     );
     assert!(err.contains("shutting down"), "{err}");
 }
+
+#[test]
+fn a_user_also_in_the_key_store_is_refused_with_its_line() {
+    use sra_keys::{Account, KeyStore};
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.toml");
+    let mut store = KeyStore::new();
+    store
+        .add_plain_user(Account::new("valid-user", "221".parse().unwrap()))
+        .unwrap();
+    store.save(&keys).unwrap();
+    let (cfg, _) = suite_on_port(dir.path(), 0);
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("[[user]]"))
+        .unwrap()
+        + 1;
+    text.push_str(&format!("\n[server]\nkey_store = {:?}\n", keys));
+    std::fs::write(&cfg, text).unwrap();
+    for check in [true, false] {
+        let mut cmd = srad();
+        cmd.arg("--config").arg(&cfg);
+        if check {
+            cmd.arg("--check");
+        }
+        let out = run_to_exit(&mut cmd);
+        assert!(!out.status.success(), "check={check}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!(
+                "{}: line {line}: user \"valid-user\"",
+                cfg.display()
+            )),
+            "check={check}: {err}"
+        );
+        assert!(
+            err.contains(&format!(
+                "[[plain_user]] of the key store {}",
+                keys.display()
+            )),
+            "{err}"
+        );
+    }
+    // Without the duplicate both pass.
+    let mut store = KeyStore::new();
+    store
+        .add_plain_user(Account::new("other-user", "221".parse().unwrap()))
+        .unwrap();
+    std::fs::remove_file(&keys).unwrap();
+    store.save(&keys).unwrap();
+    let out = srad()
+        .args(["--check", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -11,7 +11,8 @@
 //! `$HOME/.local/share/srad`, `./srad-data` (first that is set). `--tls-port`/`--tcp-port`
 //! replace the port of every TLS/plain-TCP listener (0: any free port). At start a summary
 //! (API key, addresses, certificate and its SHA-256 fingerprint, client command lines) is
-//! printed once on standard output. `--check` validates the configuration and exits.
+//! printed once on standard output. `--check` validates the configuration (and, when it
+//! exists, the key store against it) and exits.
 //! Logging follows `RUST_LOG` (default `info`) and goes to standard error, so the summary
 //! can be captured from standard output alone. A listener that cannot bind (port in use,
 //! port below 1024 without the privilege ...) stops the start with a message naming the
@@ -138,6 +139,32 @@ fn summary(server: &mut Server) -> String {
     out
 }
 
+/// The configuration's name in messages.
+fn config_name(args: &Args) -> String {
+    args.config.as_ref().map_or_else(
+        || "the embedded default configuration".to_string(),
+        |p| p.display().to_string(),
+    )
+}
+
+/// `--check`: the configured key store, when it exists, must load and must not define a
+/// `[[plain_user]]` that is also a `[[user]]` of the configuration (a missing store is only
+/// noted: it may be created later).
+fn check_key_store(args: &Args, config: &Config) -> anyhow::Result<()> {
+    let Some(path) = &config.server.key_store else {
+        return Ok(());
+    };
+    if !path.exists() {
+        eprintln!("note: key store {} not found; not checked", path.display());
+        return Ok(());
+    }
+    let store = sra_keys::KeyStore::load(path)?;
+    if let Err(e) = config.check_key_store(&store, &path.display().to_string()) {
+        bail!("{}: {e}", config_name(args));
+    }
+    Ok(())
+}
+
 /// Why a listener could not bind, where its address comes from (configuration line or
 /// port flag) and what to change.
 fn bind_error(
@@ -203,6 +230,7 @@ async fn main() -> anyhow::Result<()> {
         config.server.data_dir = Some(default_data_dir(|k| std::env::var_os(k)));
     }
     if args.check {
+        check_key_store(&args, &config)?;
         println!("configuration OK");
         return Ok(());
     }
@@ -217,6 +245,7 @@ async fn main() -> anyhow::Result<()> {
             let kind = kinds.iter().find(|(a, _)| *a == addr).map(|(_, k)| *k);
             bail!("{}", bind_error(&args, &addr, kind, line, &source))
         }
+        Err(StartError::Config(e)) => bail!("{}: {e}", config_name(&args)),
         Err(e) => return Err(e).context("starting srad"),
     };
     print!("{}", summary(&mut server));
