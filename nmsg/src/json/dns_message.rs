@@ -4,6 +4,7 @@
 //! Names are decompressed with [`crate::dns::read_name`]: bounded (255 bytes, a hop limit) and
 //! loop-safe (pointers must point strictly backwards). Work is bounded by the message length.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use super::names::{class_name, opcode_name, rcode_name, rrtype_name};
@@ -93,6 +94,18 @@ impl Parsed {
     }
 }
 
+thread_local! {
+    /// One parsed message's buffers kept for the next message rendered on this thread
+    /// ([`recycle`]): rendering allocates nothing per message once they have grown. Bounded by
+    /// the largest message parsed (65535 bytes).
+    static SPARE: Cell<Option<Parsed>> = const { Cell::new(None) };
+}
+
+/// Gives `m`'s buffers back for the next [`parse`] on this thread.
+pub(crate) fn recycle(m: Parsed) {
+    SPARE.with(|s| s.set(Some(m)));
+}
+
 /// Sections with up to this many RRsets are grouped by a backwards scan (wdns's own method).
 const SCAN_LIMIT: usize = 32;
 
@@ -112,16 +125,25 @@ pub(crate) fn parse(msg: &[u8]) -> Option<Parsed> {
     let h = msg.get(..12)?;
     let mut index: HashMap<(Vec<u8>, u16, u16), usize> = HashMap::new();
     let w = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
-    let mut m = Parsed {
-        id: w(0),
-        flags: w(2),
-        rcode: w(2) & 0xf,
+    // The buffers of the previous message of this thread, when it gave them back.
+    let mut m = SPARE.with(Cell::take).unwrap_or_else(|| Parsed {
+        id: 0,
+        flags: 0,
+        rcode: 0,
         edns: None,
         rrs: Default::default(),
         sets: Default::default(),
         names: Vec::with_capacity(256),
         data: Vec::with_capacity(msg.len()),
-    };
+    });
+    m.id = w(0);
+    m.flags = w(2);
+    m.rcode = w(2) & 0xf;
+    m.edns = None;
+    m.rrs.iter_mut().for_each(Vec::clear);
+    m.sets.iter_mut().for_each(Vec::clear);
+    m.names.clear();
+    m.data.clear();
     let counts = [w(4), w(6), w(8), w(10)];
     let mut p = 12;
     let mut name = NameBuf::new();
@@ -379,6 +401,7 @@ pub(crate) fn message_json(out: &mut String, msg: &[u8]) {
         section_json(out, &m, i + 1);
     }
     out.push('}');
+    recycle(m);
 }
 
 #[cfg(test)]

@@ -115,6 +115,7 @@ pub(crate) fn message_text(out: &mut String, msg: &[u8]) -> bool {
             rr_line(out, &m, rr, i == 0);
         }
     }
+    super::dns_message::recycle(m);
     true
 }
 

@@ -150,8 +150,9 @@ fn write_inner(out: &mut String, p: &Payload) -> Result<(), JsonError> {
 }
 
 /// Appends the fields of the `message` object (without braces).
-pub(crate) fn message(out: &mut String, fields: &Fields<'_>) -> Result<(), JsonError> {
+pub(crate) fn message<'a>(out: &mut String, fields: &Fields<'a>) -> Result<(), JsonError> {
     let mut first = true;
+    let mut memo = None;
     let virt = virtuals::Virtuals::new(fields)?;
     for (idx, def) in fields.schema.fields.iter().enumerate() {
         match def.label {
@@ -162,20 +163,20 @@ pub(crate) fn message(out: &mut String, fields: &Fields<'_>) -> Result<(), JsonE
                     if i > 0 {
                         out.push(',');
                     }
-                    value(out, fields, def, &Val::from_wire(v, def.ty))?;
+                    value(out, fields, def, &Val::from_wire(v, def.ty), &mut memo)?;
                 }
                 out.push(']');
             }
             Label::Required | Label::Optional => {
                 if let Some(v) = fields.last(idx) {
                     key(out, &mut first, def.name);
-                    value(out, fields, def, &Val::from_wire(v, def.ty))?;
+                    value(out, fields, def, &Val::from_wire(v, def.ty), &mut memo)?;
                 }
             }
             Label::Virtual => {
                 if let Some(v) = virt.get(fields, def.name)? {
                     key(out, &mut first, def.name);
-                    value(out, fields, def, &v)?;
+                    value(out, fields, def, &v, &mut memo)?;
                 }
             }
         }
@@ -207,12 +208,17 @@ fn quoted(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// The last bytes rendered as base64 and where their text stands in the output: dnsqr
+/// renders the same response bytes twice (`response` and `dns`), the second time as a copy.
+pub(crate) type Base64Memo<'a> = Option<(&'a [u8], std::ops::Range<usize>)>;
+
 /// Renders one value of `def`.
-pub(crate) fn value(
+pub(crate) fn value<'a>(
     out: &mut String,
-    fields: &Fields<'_>,
+    fields: &Fields<'a>,
     def: &FieldDef,
-    v: &Val<'_>,
+    v: &Val<'a>,
+    memo: &mut Base64Memo<'a>,
 ) -> Result<(), JsonError> {
     let n16 = (v.int() & 0xffff) as u16;
     match def.format {
@@ -330,7 +336,23 @@ pub(crate) fn value(
                 }
             }
         }
-        FieldType::Bytes => text::base64(out, v.bytes()),
+        FieldType::Bytes => {
+            let b = v.bytes();
+            match memo {
+                Some((src, text)) if !b.is_empty() && *src == b => {
+                    // (`String::extend_from_within` needs Rust 1.87; the MSRV is 1.85.)
+                    let copy = out.get(text.clone()).map(str::to_owned).unwrap_or_default();
+                    out.push_str(&copy);
+                }
+                _ => {
+                    let start = out.len();
+                    text::base64(out, b);
+                    if let Val::Bytes(Cow::Borrowed(src)) = v {
+                        *memo = Some((src, start..out.len()));
+                    }
+                }
+            }
+        }
         FieldType::String | FieldType::MlString => text::text(out, v.bytes()),
         FieldType::Ip => text::ip(out, v.bytes()),
         FieldType::U16 => {

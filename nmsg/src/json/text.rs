@@ -22,7 +22,10 @@ static ESCAPED: [bool; 256] = needs_escape();
 /// True when `s` has a byte [`escape`] would change.
 #[inline]
 pub(crate) fn has_escapes(s: &[u8]) -> bool {
-    s.iter().any(|&b| ESCAPED[usize::from(b)])
+    // Comparisons rather than the table: the compiler checks many bytes at once.
+    s.iter().fold(false, |any, &b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
 }
 
 /// Appends `s` JSON-escaped as libnmsg does (`nmsg-format.md` §5.1): `"` `\` and the control
@@ -30,6 +33,10 @@ pub(crate) fn has_escapes(s: &[u8]) -> bool {
 /// included, is copied. Runs without escapes are copied whole.
 pub(crate) fn escape(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
+    if !has_escapes(bytes) {
+        out.push_str(s);
+        return;
+    }
     let mut start = 0;
     while let Some(n) = bytes[start..].iter().position(|&b| ESCAPED[usize::from(b)]) {
         let i = start + n;
@@ -84,8 +91,8 @@ pub(crate) fn name(out: &mut String, wire: &[u8]) {
         let (label, after) = tail.split_at(n);
         let plain = |c: u8| matches!(c, b'!'..=b'~') && !matches!(c, b'.' | b'\\' | b'"');
         match label.iter().all(|&c| plain(c)) {
-            // Printable ASCII only: valid UTF-8.
-            true => out.push_str(std::str::from_utf8(label).unwrap_or_default()),
+            // Printable ASCII only: each byte is its char.
+            true => out.extend(label.iter().map(|&c| char::from(c))),
             false => {
                 for &c in label {
                     match c {
@@ -256,8 +263,8 @@ pub(crate) fn uint(out: &mut String, mut v: u64) {
         i -= 1;
         buf[i] = b'0' + v as u8;
     }
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+    // ASCII digits: pushed as chars, cheaper than validating them as UTF-8.
+    out.extend(buf[i..].iter().map(|&c| char::from(c)));
 }
 
 /// Appends `b` as two lower-case hex digits.
