@@ -47,9 +47,8 @@ fn captures(vid: u32, msgtype: u32) -> [u32; 2] {
 
 /// How the keys of one message type are found.
 enum Plan {
-    /// Plain fields `spec` (field number, idx, content) and the RRset `rr`, handed over by the
-    /// check.
-    Fields(&'static [(u32, u16, Content)], Option<Rr>),
+    /// Plain fields, handed over by the check.
+    Fields(&'static Spec),
     /// base:dnsqr, from fields handed over by the check.
     Dnsqr,
     /// base:packet, from fields handed over by the check.
@@ -60,54 +59,77 @@ enum Plan {
     Nothing,
 }
 
+/// The plain fields of a type: `fields` (field number, idx, content), the RRset `rr`, and the
+/// mask of their numbers (all below 128) that the check hands over.
+struct Spec {
+    fields: &'static [(u32, u16, Content)],
+    rr: Option<Rr>,
+    mask: u128,
+}
+
+const fn spec(fields: &'static [(u32, u16, Content)], rr: Option<Rr>) -> Spec {
+    let mut mask = 0u128;
+    let mut i = 0;
+    while i < fields.len() {
+        mask |= 1 << fields[i].0;
+        i += 1;
+    }
+    if let Some(rr) = rr {
+        mask |= 1 << rr.rdata;
+    }
+    Spec { fields, rr, mask }
+}
+
+const EMAIL: Spec = spec(&[(3, 2, Ip), (4, 3, Text), (5, 4, Text)], None);
+const HTTP: Spec = spec(&[(2, 1, Ip), (3, 2, Host), (5, 4, Ip)], None);
+const IPCONN: Spec = spec(&[(2, 1, Ip), (4, 3, Ip)], None);
+const DNS: Spec = spec(&[(7, 0, Name), (1, 4, Name)], Some(Rr { rdata: 5, idx: 8 }));
+const PKT: Spec = spec(&[(1, 1, IpDgram)], None);
 /// dnsqr: query_ip (1), response_ip (2), qname (7); `response_packet` (15) is handled apart.
-const DNSQR_SPEC: &[(u32, u16, Content)] = &[(2, 1, Ip), (3, 2, Ip), (8, 7, Name)];
+const DNSQR: Spec = spec(&[(2, 1, Ip), (3, 2, Ip), (8, 7, Name)], None);
 /// dnsqr `response_packet`.
 const RESPONSE_PACKET: u32 = 15;
-/// base:packet `payload`.
-const PACKET_SPEC: &[(u32, u16, Content)] = &[(2, 1, IpDgram)];
+const PACKET: Spec = spec(&[(2, 1, IpDgram)], None);
+const DNSOBS: Spec = spec(
+    &[(2, 1, Ip), (3, 2, Name), (8, 8, Name), (7, 6, DnsMsg)],
+    None,
+);
+const DNSDEDUPE: Spec = spec(
+    &[(14, 6, Ip), (16, 7, Name), (1, 8, Name)],
+    Some(Rr { rdata: 5, idx: 12 }),
+);
+const DELAY: Spec = spec(&[(1, 0, Ip), (2, 1, Ip)], None);
+const NEWDOMAIN: Spec = spec(
+    &[(1, 0, Name), (14, 8, Ip), (16, 9, Name), (3, 10, Name)],
+    Some(Rr { rdata: 7, idx: 14 }),
+);
+const DNSNX: Spec = spec(&[(1, 0, Name), (4, 3, Ip)], None);
+/// ncap srcip and dstip (its own walk).
+const NCAP: Spec = spec(&[(4, 2, Ip), (5, 3, Ip)], None);
+/// The fields of dnstap's embedded `Message` (its own walk).
+const DNSTAP_MESSAGE: Spec = spec(
+    &[(4, 7, Ip), (5, 13, Ip), (11, 17, Name), (14, 18, DnsMsg)],
+    None,
+);
 
 fn plan(vid: u32, msgtype: u32) -> Plan {
     use Plan::Fields;
     match (vid, msgtype) {
-        (1, 2) => Fields(&[(3, 2, Ip), (4, 3, Text), (5, 4, Text)], None),
-        (1, 4) => Fields(&[(2, 1, Ip), (3, 2, Host), (5, 4, Ip)], None),
-        (1, 5) => Fields(&[(2, 1, Ip), (4, 3, Ip)], None),
-        (1, 7) => Fields(&[(7, 0, Name), (1, 4, Name)], Some(Rr { rdata: 5, idx: 8 })),
-        (1, 8) => Fields(&[(1, 1, IpDgram)], None),
+        (1, 2) => Fields(&EMAIL),
+        (1, 4) => Fields(&HTTP),
+        (1, 5) => Fields(&IPCONN),
+        (1, 7) => Fields(&DNS),
+        (1, 8) => Fields(&PKT),
         (1, 9) => Plan::Dnsqr,
         (1, 12) => Plan::Packet,
         (1, 1) | (1, 11) | (1, 13) => Plan::Own,
-        (1, 14) => Fields(
-            &[(2, 1, Ip), (3, 2, Name), (8, 8, Name), (7, 6, DnsMsg)],
-            None,
-        ),
-        (2, 1) => Fields(
-            &[(14, 6, Ip), (16, 7, Name), (1, 8, Name)],
-            Some(Rr { rdata: 5, idx: 12 }),
-        ),
-        (2, 4) => Fields(&[(1, 0, Ip), (2, 1, Ip)], None),
-        (2, 5) => Fields(
-            &[(1, 0, Name), (14, 8, Ip), (16, 9, Name), (3, 10, Name)],
-            Some(Rr { rdata: 7, idx: 14 }),
-        ),
-        (2, 6) => Fields(&[(1, 0, Name), (4, 3, Ip)], None),
+        (1, 14) => Fields(&DNSOBS),
+        (2, 1) => Fields(&DNSDEDUPE),
+        (2, 4) => Fields(&DELAY),
+        (2, 5) => Fields(&NEWDOMAIN),
+        (2, 6) => Fields(&DNSNX),
         _ => Plan::Nothing,
     }
-}
-
-/// The bit mask of field numbers (all below 128) whose values the check hands over.
-const fn mask(spec: &[(u32, u16, Content)], rr: Option<Rr>) -> u128 {
-    let mut m = 0u128;
-    let mut i = 0;
-    while i < spec.len() {
-        m |= 1 << spec[i].0;
-        i += 1;
-    }
-    if let Some(rr) = rr {
-        m |= 1 << rr.rdata;
-    }
-    m
 }
 
 /// How many picked fields are kept on the stack; a payload with more (a large RRset, a
@@ -137,36 +159,21 @@ impl<'a> Picks<'a> {
         self.len += 1;
     }
 
-    /// The picked fields: those kept, or, when there were too many, a second walk of the
-    /// (already checked) `payload` for the fields in `mask`.
-    fn iter(&self, payload: &'a [u8], mask: u128) -> PickIter<'_, 'a> {
-        match self.items.get(..self.len) {
-            Some(kept) => PickIter::Kept(kept.iter()),
-            None => PickIter::Walk(FieldIter::new(payload), mask),
-        }
+    /// The picked fields, when they all were kept.
+    fn kept(&self) -> Option<&[(u32, &'a [u8])]> {
+        self.items.get(..self.len)
     }
 }
 
-enum PickIter<'p, 'a> {
-    Kept(std::slice::Iter<'p, (u32, &'a [u8])>),
-    Walk(FieldIter<'a>, u128),
-}
-
-impl<'a> Iterator for PickIter<'_, 'a> {
-    type Item = (u32, &'a [u8]);
-
-    #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        match self {
-            PickIter::Kept(it) => it.next().copied(),
-            PickIter::Walk(it, mask) => it.flatten().find_map(|f| match f.value {
-                Value::Len(b) if f.number < 128 && *mask & (1 << f.number) != 0 => {
-                    Some((f.number, b))
-                }
-                _ => None,
-            }),
-        }
-    }
+/// The length-delimited fields of the (already checked) `payload` whose numbers are in `mask`:
+/// the second walk, when there were too many to keep.
+fn walk_picks(payload: &[u8], mask: u128) -> impl Iterator<Item = (u32, &[u8])> {
+    FieldIter::new(payload)
+        .flatten()
+        .filter_map(move |f| match f.value {
+            Value::Len(b) if f.number < 128 && mask & (1 << f.number) != 0 => Some((f.number, b)),
+            _ => None,
+        })
 }
 
 /// Extracts the match keys of one payload (see the [module docs](super) for which fields give
@@ -187,9 +194,9 @@ where
     let rules = schema::lookup(vid, msgtype).ok_or(FieldError::UnknownType { vid, msgtype })?;
     let plan = plan(vid, msgtype);
     let picked = match plan {
-        Plan::Fields(spec, rr) => mask(spec, rr),
-        Plan::Dnsqr => mask(DNSQR_SPEC, None) | 1 << RESPONSE_PACKET,
-        Plan::Packet => mask(PACKET_SPEC, None),
+        Plan::Fields(spec) => spec.mask,
+        Plan::Dnsqr => DNSQR.mask | 1 << RESPONSE_PACKET,
+        Plan::Packet => PACKET.mask,
         Plan::Own | Plan::Nothing => 0,
     };
     let mut picks = Picks::new();
@@ -202,18 +209,9 @@ where
         name: NameBuf::new(),
         caps,
     };
-    let picks = picks.iter(payload, picked);
-    let _ = match plan {
-        Plan::Fields(spec, rr) => x.fields(picks, spec, rr),
-        Plan::Dnsqr => x.dnsqr(picks, payload),
-        // payload_type 1 = IP, the only value.
-        Plan::Packet if x.caps[0] == Some(1) => x.fields(picks, PACKET_SPEC, None),
-        Plan::Own => match (vid, msgtype) {
-            (1, 1) => x.ncap(payload),
-            (1, 11) => x.encode(payload),
-            _ => x.dnstap(payload),
-        },
-        Plan::Packet | Plan::Nothing => ControlFlow::Continue(()),
+    let _ = match picks.kept() {
+        Some(kept) => x.run(&plan, kept.iter().copied(), vid, msgtype, payload),
+        None => x.run(&plan, walk_picks(payload, picked), vid, msgtype, payload),
     };
     Ok(())
 }
@@ -283,6 +281,29 @@ impl<F> Extractor<'_, F>
 where
     F: FnMut(Key<'_>) -> ControlFlow<()>,
 {
+    /// The keys of a checked payload of plan `plan`, from the fields `picks` it handed over.
+    fn run<'a>(
+        &mut self,
+        plan: &Plan,
+        picks: impl Iterator<Item = (u32, &'a [u8])>,
+        vid: u32,
+        msgtype: u32,
+        payload: &[u8],
+    ) -> ControlFlow<()> {
+        match plan {
+            Plan::Fields(spec) => self.fields(picks, spec),
+            Plan::Dnsqr => self.dnsqr(picks, payload),
+            // payload_type 1 = IP, the only value.
+            Plan::Packet if self.caps[0] == Some(1) => self.fields(picks, &PACKET),
+            Plan::Own => match (vid, msgtype) {
+                (1, 1) => self.ncap(payload),
+                (1, 11) => self.encode(payload),
+                _ => self.dnstap(payload),
+            },
+            Plan::Packet | Plan::Nothing => ControlFlow::Continue(()),
+        }
+    }
+
     fn ip(&mut self, field_idx: u16, val_idx: u16, ip: IpAddr) -> ControlFlow<()> {
         (self.f)(Key {
             field_idx,
@@ -347,14 +368,14 @@ where
     fn fields<'a>(
         &mut self,
         picks: impl Iterator<Item = (u32, &'a [u8])>,
-        spec: &[(u32, u16, Content)],
-        rr: Option<Rr>,
+        spec: &Spec,
     ) -> ControlFlow<()> {
+        let Spec { fields, rr, .. } = *spec;
         let rtype = self.caps[0].map(|v| v as u16);
         let rclass = self.caps[1].map(|v| v as u16);
         let mut rdata_i: u16 = 0;
         for (number, b) in picks {
-            if let Some(&(_, idx, c)) = spec.iter().find(|s| s.0 == number) {
+            if let Some(&(_, idx, c)) = fields.iter().find(|s| s.0 == number) {
                 tri!(self.content(idx, 0, c, b));
             } else if let Some(rr) = rr.filter(|rr| rr.rdata == number) {
                 let val = rdata_i;
@@ -419,9 +440,7 @@ where
         let stored = FieldIter::new(payload)
             .flatten()
             .any(|f| f.number == 4 || f.number == 5);
-        const SPEC: &[(u32, u16, Content)] = &[(4, 2, Ip), (5, 3, Ip)];
-        let picks = PickIter::Walk(FieldIter::new(payload), mask(SPEC, None));
-        tri!(self.fields(picks, SPEC, None));
+        tri!(self.fields(walk_picks(payload, NCAP.mask), &NCAP));
         // IPV4 (0) and IPV6 (1) records store no addresses: the getter reads the IP header.
         if !stored && matches!(self.caps[0], Some(0 | 1)) {
             if let Some(d) = len_values(payload, 2).last().and_then(ipdg::parse) {
@@ -445,7 +464,7 @@ where
             if number == RESPONSE_PACKET {
                 packets += 1;
                 first = first.or(Some(b));
-            } else if let Some(&(_, idx, c)) = DNSQR_SPEC.iter().find(|s| s.0 == number) {
+            } else if let Some(&(_, idx, c)) = DNSQR.fields.iter().find(|s| s.0 == number) {
                 tri!(self.content(idx, 0, c, b));
             }
         }
@@ -520,10 +539,7 @@ where
         let Some(msg) = len_values(payload, 14).last() else {
             return ControlFlow::Continue(());
         };
-        const SPEC: &[(u32, u16, Content)] =
-            &[(4, 7, Ip), (5, 13, Ip), (11, 17, Name), (14, 18, DnsMsg)];
-        let picks = PickIter::Walk(FieldIter::new(msg), mask(SPEC, None));
-        tri!(self.fields(picks, SPEC, None));
+        tri!(self.fields(walk_picks(msg, DNSTAP_MESSAGE.mask), &DNSTAP_MESSAGE));
         // Virtual qname (idx 21): from query_message, else response_message.
         let dns_msg = len_values(msg, 10)
             .last()
