@@ -18,6 +18,8 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use crate::hit::{Hit, HitMeta, IDX_ERROR, IDX_NONE};
 use crate::index::{Entry, IndexReader, SessionId, SharedIndex, Snapshot, Tag};
 use crate::observation::Observation;
@@ -68,8 +70,17 @@ impl Dispatcher {
     }
 
     /// Matches `obs` and offers a hit to every matching session with the channel on, in
-    /// second `now_sec` (for the rate limit). Allocation-free after warm-up.
-    pub fn dispatch(&mut self, obs: &Observation<'_>, now_sec: u32) -> Outcome {
+    /// second `now_sec` (for the rate limit). The hit body comes from `body`, called at most
+    /// once and only when some session with the channel on matched, so an unwanted
+    /// observation costs no body; its result is shared by every session (moved into the last
+    /// one, cloned for the others). Matching happens once: the candidates collected here are
+    /// the ones offered. Allocation-free after warm-up, apart from what `body` allocates.
+    pub fn dispatch(
+        &mut self,
+        obs: &Observation<'_>,
+        now_sec: u32,
+        body: impl FnOnce() -> Bytes,
+    ) -> Outcome {
         let snap = self.reader.current();
         let scratch = &mut self.scratch;
         scratch.clear();
@@ -79,44 +90,60 @@ impl Dispatcher {
         }
         if scratch.len() > 1 {
             scratch.sort_unstable();
+            // One candidate per session (the first in (tag, key order)), channel on only.
+            let mut last = None;
+            scratch.retain(|c| {
+                let first = last != Some(c.session);
+                last = Some(c.session);
+                first
+                    && snap
+                        .session(c.session)
+                        .is_some_and(|s| s.channels.is_on(obs.channel))
+            });
+        } else if !snap
+            .session(scratch[0].session)
+            .is_some_and(|s| s.channels.is_on(obs.channel))
+        {
+            return Outcome::default();
         }
+        let Some(lastc) = scratch.last().copied() else {
+            return Outcome::default();
+        };
+        let body = body();
         let whit_header = match obs.meta {
             HitMeta::Nmsg { .. } => 20,
             HitMeta::Ip { .. } => 16,
         };
-        let oversize = obs.body.len() + whit_header > MAX_BODY_LEN;
-        let mut out = Outcome::default();
-        let mut last: Option<SessionId> = None;
-        for c in scratch.iter() {
-            if last == Some(c.session) {
-                continue;
-            }
-            last = Some(c.session);
+        let oversize = body.len() + whit_header > MAX_BODY_LEN;
+        let mut out = Outcome {
+            considered: scratch.len() as u32,
+            queued: 0,
+        };
+        let hit = |c: &Candidate, body: Bytes| Hit {
+            tag: c.tag.0,
+            channel: obs.channel,
+            field_idx: c.field_idx,
+            val_idx: c.val_idx,
+            meta: obs.meta,
+            body,
+        };
+        let (init, _) = scratch.split_at(scratch.len() - 1);
+        let mut offer = |c: &Candidate, body: Bytes| {
             let Some(sub) = snap.session(c.session) else {
-                continue;
+                return;
             };
-            if !sub.channels.is_on(obs.channel) {
-                continue;
-            }
-            out.considered += 1;
             if oversize {
                 // Considered but undeliverable: counted as dropped, never sent.
                 sub.counters.add_filtered(1);
                 sub.counters.add_dropped(1);
-                continue;
-            }
-            let hit = Hit {
-                tag: c.tag.0,
-                channel: obs.channel,
-                field_idx: c.field_idx,
-                val_idx: c.val_idx,
-                meta: obs.meta,
-                body: obs.body.clone(),
-            };
-            if sub.offer(hit, now_sec) == Fate::Queued {
+            } else if sub.offer(hit(c, body), now_sec) == Fate::Queued {
                 out.queued += 1;
             }
+        };
+        for c in init {
+            offer(c, body.clone());
         }
+        offer(&lastc, body);
         out
     }
 
@@ -225,11 +252,10 @@ mod tests {
             meta: META,
             keys: &keys,
             undecodable: false,
-            body: &body,
         };
         let mut d = Dispatcher::new(&idx);
         assert_eq!(
-            d.dispatch(&obs, 0),
+            d.dispatch(&obs, 0, || body.clone()),
             Outcome {
                 considered: 2,
                 queued: 2
@@ -261,13 +287,13 @@ mod tests {
             meta: META,
             keys: &keys,
             undecodable: false,
-            body: &body,
         };
         let mut d = Dispatcher::new(&idx);
-        assert_eq!(d.dispatch(&obs, 0).considered, 0);
+        let no_body = || -> Bytes { unreachable!("no body is built for an unwanted payload") };
+        assert_eq!(d.dispatch(&obs, 0, no_body).considered, 0);
         assert_eq!(sa.counters.totals().filtered, 0);
         sa.channels.set(221, true);
-        assert_eq!(d.dispatch(&obs, 0).queued, 1);
+        assert_eq!(d.dispatch(&obs, 0, || body.clone()).queued, 1);
         let h = drain(sa);
         assert_eq!(
             (h[0].tag, h[0].field_idx, h[0].val_idx),
@@ -279,7 +305,7 @@ mod tests {
             channel: 204,
             ..obs
         };
-        assert_eq!(d.dispatch(&obs204, 0).considered, 0);
+        assert_eq!(d.dispatch(&obs204, 0, || body.clone()).considered, 0);
     }
 
     #[test]
@@ -297,12 +323,11 @@ mod tests {
             meta: META,
             keys: &keys,
             undecodable: false,
-            body: &body,
         };
         let mut d = Dispatcher::new(&idx);
-        assert_eq!(d.dispatch(&obs, 0).considered, 0);
+        assert_eq!(d.dispatch(&obs, 0, || body.clone()).considered, 0);
         obs.undecodable = true;
-        assert_eq!(d.dispatch(&obs, 0).queued, 1);
+        assert_eq!(d.dispatch(&obs, 0, || body.clone()).queued, 1);
         assert_eq!(drain(sa)[0].field_idx, IDX_ERROR);
         d.report_loss(202, 4);
         assert_eq!(sa.counters.totals().missed, 4);
@@ -329,12 +354,11 @@ mod tests {
             meta: META,
             keys: &keys,
             undecodable: false,
-            body: &body,
         };
         let mut d = Dispatcher::new(&idx);
         let mut sent = 0;
         for i in 0..100u32 {
-            d.dispatch(&obs, i / 30);
+            d.dispatch(&obs, i / 30, || body.clone());
             if i % 10 == 0 {
                 sent += drain(&s).len();
             }
@@ -365,13 +389,12 @@ mod tests {
             meta: META,
             keys: &keys,
             undecodable: false,
-            body: &body,
         };
         let mut d = Dispatcher::new(&idx);
         let mut fast_got = 0;
         for _ in 0..1000 {
             // Never waits: each call returns after offering to both sessions.
-            assert_eq!(d.dispatch(&obs, 0).considered, 2);
+            assert_eq!(d.dispatch(&obs, 0, || body.clone()).considered, 2);
             fast_got += drain(&fast).len();
         }
         assert_eq!(fast_got, 1000, "the reading session got every hit");
@@ -399,9 +422,8 @@ mod tests {
                 meta: META,
                 keys: &keys,
                 undecodable: false,
-                body: &body,
             };
-            assert_eq!(d.dispatch(&obs, 0).queued, queued);
+            assert_eq!(d.dispatch(&obs, 0, || body.clone()).queued, queued);
         }
         assert_eq!(drain(sa).len(), 1);
         let t = sa.counters.totals();

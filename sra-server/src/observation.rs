@@ -6,8 +6,6 @@
 //! ingest task clears and refills it for each payload, so extraction allocates nothing after
 //! warm-up.
 
-use bytes::Bytes;
-
 use crate::hit::HitMeta;
 
 /// Where one key is stored in [`MatchKeys`], and which field it came from.
@@ -99,7 +97,8 @@ impl MatchKeys {
     }
 }
 
-/// One payload or packet on one channel, ready to match.
+/// One payload or packet on one channel, ready to match (its hit body is built by the
+/// caller of [`crate::Dispatcher::dispatch`] only when a session wants it).
 #[derive(Debug, Clone, Copy)]
 pub struct Observation<'a> {
     /// The SIE channel it arrived on.
@@ -110,8 +109,6 @@ pub struct Observation<'a> {
     pub keys: &'a MatchKeys,
     /// True when the payload could not be decoded (error watches match it).
     pub undecodable: bool,
-    /// The hit body, shared by every session it goes to.
-    pub body: &'a Bytes,
 }
 
 #[cfg(test)]

@@ -13,10 +13,8 @@
 //! copied. Input loss reported by a source is charged to the sessions with
 //! [`Dispatcher::report_loss`].
 //!
-//! How the lazy body fits the dispatcher: [`Dispatcher::dispatch`] takes the body up front,
-//! so the ingest first asks the current index snapshot whether any session with the channel
-//! on matches ([`Ingest::payload`]) and builds the body only then. The matching work is done
-//! twice for matched observations (a small share of the traffic) and once for the rest.
+//! The lazy body: [`Dispatcher::dispatch`] matches once and calls the body builder only
+//! when a session with the channel on matched, so each observation is matched exactly once.
 //!
 //! When no session has the channel on, nothing can match: payloads are decoded and counted
 //! only ([`Ingest::channel_active`], checked once per container or batch). When the index
@@ -34,7 +32,7 @@ use tokio::sync::mpsc;
 
 use crate::dispatch::{Dispatcher, Outcome, ServerIndex, SessionHandle};
 use crate::hit::HitMeta;
-use crate::index::{IndexReader, Snapshot};
+use crate::index::IndexReader;
 use crate::observation::{MatchKeys, Observation};
 use crate::source::{Packet, Unit};
 
@@ -59,44 +57,26 @@ pub fn unix_now_sec() -> u32 {
         .map_or(0, |d| d.as_secs() as u32)
 }
 
-/// Builds the hit body for payload `p`: one uncompressed container holding it, with its CRC.
-pub fn hit_body(p: &Payload) -> Bytes {
-    let one = std::slice::from_ref(p);
-    let mut v = Vec::with_capacity(nmsg::container::encoded_len(one));
-    nmsg::container::encode(one, &mut v);
+/// Builds the hit body for payload `p`: one uncompressed container holding it, with its CRC
+/// (spec §1.6.5), byte for byte what `nmsg::container::encode` writes. `crc` is the
+/// payload's CRC when the caller has it already (checked by the container decoder,
+/// [`nmsg::Payloads::next_with_crc`]); `None` computes it. One allocation of the exact size.
+pub fn hit_body(p: &Payload, crc: Option<u32>) -> Bytes {
+    use nmsg::proto;
+    /// `Nmsg.payloads` and `Nmsg.payload_crcs` (nmsg format spec).
+    const F_PAYLOADS: u32 = 1;
+    const F_CRCS: u32 = 2;
+    let crc = u64::from(crc.unwrap_or_else(|| nmsg::crc::payload_crc(p.payload_bytes())));
+    let np_len = p.encoded_len();
+    let body_len =
+        proto::bytes_field_len(F_PAYLOADS, np_len) + proto::varint_field_len(F_CRCS, crc);
+    let mut v = Vec::with_capacity(nmsg::header::HEADER_LEN + body_len);
+    nmsg::header::Header::new(0, body_len as u32).write(&mut v);
+    proto::put_key(&mut v, F_PAYLOADS, proto::WT_LEN);
+    proto::put_varint(&mut v, np_len as u64);
+    p.encode(&mut v);
+    proto::put_varint_field(&mut v, F_CRCS, crc);
     Bytes::from(v)
-}
-
-/// True when some session with `obs.channel` on has a watch matching `obs`.
-fn wanted(snap: &Snapshot<SessionHandle>, obs: &Observation<'_>) -> bool {
-    let on = |s: crate::index::SessionId| {
-        snap.session(s)
-            .is_some_and(|sub| sub.channels.is_on(obs.channel))
-    };
-    if snap
-        .channel_watches(obs.channel)
-        .iter()
-        .any(|e| on(e.session))
-    {
-        return true;
-    }
-    if obs.undecodable && snap.error_watches().iter().any(|e| on(e.session)) {
-        return true;
-    }
-    let mut hit = false;
-    for k in obs.keys.ips() {
-        snap.match_ip_bytes(k.bytes, |e| hit = hit || on(e.session));
-        if hit {
-            return true;
-        }
-    }
-    for k in obs.keys.names() {
-        snap.match_name(k.bytes, |e| hit = hit || on(e.session));
-        if hit {
-            return true;
-        }
-    }
-    false
 }
 
 fn add(a: &mut Outcome, b: Outcome) {
@@ -180,12 +160,13 @@ impl Ingest {
     pub fn container(&mut self, c: &Container, now_sec: u32) -> Outcome {
         let (mut out, mut ok, mut bad) = (Outcome::default(), 0u64, 0u64);
         let active = self.channel_active();
-        for r in c {
+        let mut it = c.payloads();
+        while let Some(r) = it.next_with_crc() {
             match r {
-                Ok(p) => {
+                Ok((p, crc)) => {
                     ok += 1;
                     if active {
-                        add(&mut out, self.payload(&p, now_sec));
+                        add(&mut out, self.payload_with_crc(&p, crc, now_sec));
                     }
                 }
                 Err(e) => {
@@ -204,6 +185,12 @@ impl Ingest {
     /// Matches one NMSG payload (not counted in the stats' `payloads`; the callers above
     /// count per batch).
     pub fn payload(&mut self, p: &Payload, now_sec: u32) -> Outcome {
+        self.payload_with_crc(p, None, now_sec)
+    }
+
+    /// [`Ingest::payload`] with the payload's CRC when the container carried it (checked),
+    /// so that a hit body does not compute it again.
+    pub fn payload_with_crc(&mut self, p: &Payload, crc: Option<u32>, now_sec: u32) -> Outcome {
         let snap = self.reader.current();
         let inner = p.payload_bytes();
         let undecodable = if snap.has_key_watches() {
@@ -221,20 +208,13 @@ impl Ingest {
             time_sec: p.time_sec as u32,
             time_nsec: p.time_nsec,
         };
-        let none = Bytes::new();
         let obs = Observation {
             channel: self.channel,
             meta,
             keys: &self.keys,
             undecodable,
-            body: &none,
         };
-        if !wanted(snap, &obs) {
-            return Outcome::default();
-        }
-        let body = hit_body(p);
-        self.dispatcher
-            .dispatch(&Observation { body: &body, ..obs }, now_sec)
+        self.dispatcher.dispatch(&obs, now_sec, || hit_body(p, crc))
     }
 
     /// Matches one IP datagram (not counted in the stats' `packets`). A datagram that does
@@ -258,9 +238,8 @@ impl Ingest {
             },
             keys: &self.keys,
             undecodable,
-            body: &p.data,
         };
-        self.dispatcher.dispatch(&obs, now_sec)
+        self.dispatcher.dispatch(&obs, now_sec, || p.data.clone())
     }
 
     /// Charges `n` lost input containers as `missed` to the sessions with the channel on.
@@ -274,5 +253,30 @@ impl Ingest {
         while let Some(u) = rx.recv().await {
             self.unit(u, unix_now_sec());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hit_body_is_what_nmsg_encodes() {
+        let p = Payload {
+            vid: 2,
+            msgtype: 1,
+            time_sec: 1_700_000_000,
+            time_nsec: 7,
+            payload: Some(Bytes::from(vec![0x0a; 300])),
+            source: Some(5),
+            ..Payload::default()
+        };
+        let mut want = Vec::new();
+        nmsg::container::encode(std::slice::from_ref(&p), &mut want);
+        let crc = nmsg::crc::payload_crc(p.payload_bytes());
+        assert_eq!(hit_body(&p, None), want);
+        assert_eq!(hit_body(&p, Some(crc)), want);
+        let back = nmsg::container::decode_single(&hit_body(&p, None), &nmsg::Limits::default());
+        assert_eq!(back.unwrap(), p);
     }
 }

@@ -5,10 +5,15 @@
 //! number of prefixes, and it allocates nothing. Real watch sets use few lengths (/32, /24,
 //! /16, /8, /128, /64, /48, /32 ...), which keeps W small; the benchmark in `benches/` uses
 //! five lengths per family.
+//!
+//! A [`HashFilter`] over the addresses cut to the shortest stored prefix length (at most
+//! 64 bits) comes first: an address whose cut no prefix shares is rejected with one bit test,
+//! before any level is probed.
 
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 
-use super::hasher::FastMap;
+use super::filter::HashFilter;
+use super::hasher::{FastBuild, FastMap};
 use super::{Entry, Span};
 
 /// An address family's bits as an integer key.
@@ -43,11 +48,20 @@ impl AddrBits for u128 {
     }
 }
 
+#[inline]
+fn hash<A: Hash>(a: A) -> u64 {
+    FastBuild::default().hash_one(a)
+}
+
 /// The immutable prefix table of one address family.
 #[derive(Debug, Default)]
 pub struct IpTable<A: AddrBits> {
     /// (prefix length, its table), longest first.
     levels: Vec<(u8, FastMap<A, Span>)>,
+    /// The filter's cut: the shortest stored prefix length, at most 64.
+    coarse: u8,
+    /// The stored prefixes cut to `coarse` bits.
+    filter: HashFilter,
     values: Vec<Entry>,
 }
 
@@ -61,6 +75,11 @@ impl<A: AddrBits> IpTable<A> {
         }
         let mut keys: Vec<(u8, A)> = grouped.keys().copied().collect();
         keys.sort_by_key(|k| std::cmp::Reverse(k.0));
+        let coarse = keys.last().map_or(0, |k| k.0.min(64));
+        let mut cuts: Vec<u64> = keys.iter().map(|k| hash(k.1.masked(coarse))).collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        let filter = HashFilter::build(cuts.into_iter());
         let mut levels: Vec<(u8, FastMap<A, Span>)> = Vec::new();
         let mut values = Vec::new();
         for (len, addr) in keys {
@@ -77,12 +96,20 @@ impl<A: AddrBits> IpTable<A> {
                 }
             }
         }
-        IpTable { levels, values }
+        IpTable {
+            levels,
+            coarse,
+            filter,
+            values,
+        }
     }
 
     /// Calls `f` with every entry whose prefix contains `addr`, longest prefixes first.
     #[inline]
     pub fn for_each_match(&self, addr: A, mut f: impl FnMut(Entry)) {
+        if !self.filter.may_contain(hash(addr.masked(self.coarse))) {
+            return;
+        }
         for (len, map) in &self.levels {
             if let Some(span) = map.get(&addr.masked(*len)) {
                 for e in span.of(&self.values) {

@@ -21,6 +21,7 @@
 //! **Normalisation (spec §15 item 7, our choice).** See [`pattern`]: host bits are masked and
 //! DNS names lower-cased before they are stored.
 
+pub mod filter;
 pub mod hasher;
 pub mod ip_table;
 pub mod name;

@@ -8,10 +8,14 @@
 //! §5.4), and `*.` matches every name. Suffixes whose label count no watch has are skipped
 //! (most watches have 2-4 labels, so the root and TLD probes are usually skipped). No
 //! allocation on lookup. A change rebuilds only the shard of the changed name.
+//!
+//! Each suffix is hashed once: the hash picks the shard, then the shard's [`HashFilter`]
+//! answers most probes of unwatched names without touching the hash table.
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
+use super::filter::HashFilter;
 use super::hasher::{FastBuild, FastMap};
 use super::name::{self, MAX_WIRE_NAME};
 use super::{Entry, Span};
@@ -22,7 +26,13 @@ pub const SHARDS: usize = 64;
 /// The shard of a lower-case wire name.
 #[inline]
 pub fn shard_of(name: &[u8]) -> usize {
-    (FastBuild::default().hash_one(name) >> 58) as usize
+    (hash(name) >> 58) as usize
+}
+
+/// The hash of a lower-case wire name (its top 6 bits are its shard).
+#[inline]
+fn hash(name: &[u8]) -> u64 {
+    FastBuild::default().hash_one(name)
 }
 
 /// The number of labels of a valid wire name (the root has 0), capped at 63.
@@ -40,6 +50,7 @@ struct Spans {
 #[derive(Debug, Default)]
 pub struct NameShard {
     map: FastMap<Box<[u8]>, Spans>,
+    filter: HashFilter,
     values: Vec<Entry>,
     /// Bit d set: some exact watch has a name of d labels (d capped at 63).
     exact_depths: u64,
@@ -75,8 +86,10 @@ impl NameShard {
             let wild = Span::push(&mut values, &wild);
             map.insert(Box::from(n), Spans { exact, wild });
         }
+        let filter = HashFilter::build(map.keys().map(|k| hash(k)));
         NameShard {
             map,
+            filter,
             values,
             exact_depths,
             wild_depths,
@@ -163,9 +176,13 @@ impl NameIndex {
             if wanted & (1 << d) == 0 {
                 continue;
             }
-            let Some(shard) = self.shards.get(shard_of(suffix)) else {
+            let h = hash(suffix);
+            let Some(shard) = self.shards.get((h >> 58) as usize) else {
                 continue;
             };
+            if !shard.filter.may_contain(h) {
+                continue;
+            }
             if let Some(s) = shard.map.get(suffix) {
                 if i == 0 {
                     for e in s.exact.of(&shard.values) {

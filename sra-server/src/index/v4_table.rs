@@ -8,6 +8,11 @@
 //! reads two adjacent offsets (one cache line) and, only for a non-empty block, scans its few
 //! prefixes: typically one memory access instead of one hash probe per prefix length, and no
 //! allocation. A shard with prefixes costs 4 KiB of offsets.
+//!
+//! In front of the offsets, a bitmap of the shard's 16,384 /20 blocks (2 KiB, one bit per
+//! block that some prefix overlaps) answers most lookups of unwatched addresses from the CPU
+//! cache: at 40,000 random prefixes about 10 % of the /20 blocks are marked, and the other
+//! lookups stop after one bit test.
 
 use super::hasher::FastMap;
 use super::ip_table::AddrBits;
@@ -23,6 +28,8 @@ struct Item {
 /// The immutable IPv4 prefix table.
 #[derive(Debug, Default)]
 pub struct V4Table {
+    /// Bit b: some prefix overlaps /20 block b of the shard.
+    blocks20: Vec<u64>,
     offsets: Vec<u32>,
     items: Vec<Item>,
     values: Vec<Entry>,
@@ -31,6 +38,8 @@ pub struct V4Table {
 /// Number of shards (top 6 address bits).
 pub const SHARDS: usize = 64;
 const BLOCKS: usize = 1 << 10;
+/// /20 blocks per shard.
+const BLOCKS20: usize = 1 << 14;
 
 /// The shard of an address.
 #[inline]
@@ -63,9 +72,17 @@ impl V4Table {
         prefixes.sort_by_key(|((len, key), _)| (std::cmp::Reverse(*len), *key));
         let mut values = Vec::new();
         let mut per_block: Vec<Vec<Item>> = vec![Vec::new(); BLOCKS];
+        let mut blocks20 = vec![0u64; BLOCKS20 / 64];
         for ((len, key), entries) in prefixes {
             let span = Span::push(&mut values, &entries);
             let item = Item { key, len, span };
+            let first = (key >> 12) as usize;
+            let count = if len >= 20 { 1 } else { 1usize << (20 - len) };
+            let lo = first.max(shard * BLOCKS20);
+            let hi = (first + count).min((shard + 1) * BLOCKS20);
+            for b in lo - shard * BLOCKS20..hi.saturating_sub(shard * BLOCKS20) {
+                blocks20[b / 64] |= 1 << (b % 64);
+            }
             // Global /16 blocks covered, clipped to this shard's 1024.
             let first = (key >> 16) as usize;
             let count = if len >= 16 { 1 } else { 1usize << (16 - len) };
@@ -83,6 +100,7 @@ impl V4Table {
         }
         offsets.push(flat.len() as u32);
         V4Table {
+            blocks20,
             offsets,
             items: flat,
             values,
@@ -92,6 +110,14 @@ impl V4Table {
     /// Calls `f` with every entry whose prefix contains `addr`, longest prefixes first.
     #[inline]
     pub fn for_each_match(&self, addr: u32, mut f: impl FnMut(Entry)) {
+        let b20 = ((addr >> 12) as usize) & (BLOCKS20 - 1);
+        if self
+            .blocks20
+            .get(b20 / 64)
+            .is_none_or(|w| w & (1 << (b20 % 64)) == 0)
+        {
+            return;
+        }
         let b = ((addr >> 16) as usize) & (BLOCKS - 1);
         let (Some(&s), Some(&e)) = (self.offsets.get(b), self.offsets.get(b + 1)) else {
             return;
