@@ -230,8 +230,29 @@ impl<S: DatagramSource> Iterator for DatagramReader<S> {
     type Item = Result<Payload>;
 
     fn next(&mut self) -> Option<Result<Payload>> {
+        self.next_with(Input::next_payload)
+    }
+}
+
+impl<S: DatagramSource> DatagramReader<S> {
+    /// As [`Iterator::next`], with the payload's checked wire CRC when the container had one,
+    /// for [`crate::writer::Writer::write_with_crc`] (as [`StreamReader::next_with_crc`]).
+    pub fn next_with_crc(&mut self) -> Option<Result<(Payload, Option<u32>)>> {
+        self.next_with(Input::next_payload_with_crc)
+    }
+
+    /// As [`DatagramReader::next_with_crc`], leaving the payload encoded (as
+    /// [`StreamReader::next_encoded`]), for [`crate::writer::Writer::write_encoded_with_crc`].
+    pub fn next_encoded(&mut self) -> Option<Result<(Bytes, Option<u32>)>> {
+        self.next_with(Input::next_encoded)
+    }
+
+    fn next_with<T>(
+        &mut self,
+        mut next: impl FnMut(&mut Input) -> Option<Result<T>>,
+    ) -> Option<Result<T>> {
         loop {
-            if let Some(r) = self.input.next_payload() {
+            if let Some(r) = next(&mut self.input) {
                 return Some(r);
             }
             self.buf.resize(MAX_DATAGRAM, 0);

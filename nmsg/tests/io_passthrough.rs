@@ -1,12 +1,14 @@
 //! Pass-through of encoded payloads (`StreamReader::next_encoded` → `Writer::write_encoded`)
-//! against the decode/re-encode path, and what a dropped writer does with pending payloads.
+//! against the decode/re-encode path, the datagram reader's `next_with_crc`/`next_encoded`,
+//! and what a dropped writer does with pending payloads.
 
 mod io_common;
 
 use std::io;
+use std::net::SocketAddr;
 
 use io_common::{fixture, testdata, FIXTURES};
-use nmsg::reader::StreamReader;
+use nmsg::reader::{DatagramReader, DatagramSource, StreamReader};
 use nmsg::writer::{FrameSink, Writer, WriterConfig, SIZE_ETHER, SIZE_MIN};
 use nmsg::{Limits, Payload};
 
@@ -192,4 +194,57 @@ fn drop_with_a_failing_sink_logs_and_does_not_panic() {
     let mut attempts = 0;
     drop(Writer::new(Failing(&mut attempts), WriterConfig::file()));
     assert_eq!(attempts, 0);
+}
+
+/// Datagrams replayed from memory; ends with `WouldBlock` as a socket with a timeout would.
+struct Replay(std::collections::VecDeque<Vec<u8>>);
+
+impl DatagramSource for Replay {
+    fn recv_datagram(&mut self, buf: &mut [u8]) -> io::Result<(usize, Option<SocketAddr>)> {
+        let d = self.0.pop_front().ok_or(io::ErrorKind::WouldBlock)?;
+        buf[..d.len()].copy_from_slice(&d);
+        Ok((d.len(), None))
+    }
+}
+
+#[test]
+fn datagram_reader_gives_crcs_and_encoded_payloads_like_the_stream_reader() {
+    let Some(dir) = testdata() else { return };
+    let input = fixture(&dir, "test1-dnsqr.nmsg").repeat(4);
+    let ps: Vec<Payload> = StreamReader::new(&input[..], Limits::default())
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for zlib in [false, true] {
+        let cfg = WriterConfig {
+            zlib,
+            ..WriterConfig::datagram(SIZE_MIN)
+        };
+        let mut w = Writer::to_datagrams(Vec::new(), cfg);
+        ps.iter().for_each(|p| w.write(p).unwrap());
+        let dgrams = w.into_inner().unwrap().0;
+        let replay = || Replay(dgrams.iter().cloned().collect());
+
+        let mut r = DatagramReader::new(replay(), Limits::default());
+        let mut with_crc = Vec::new();
+        while let Some(Ok((p, crc))) = r.next_with_crc() {
+            assert_eq!(crc, Some(nmsg::crc::payload_crc(p.payload_bytes())));
+            with_crc.push(p);
+        }
+        assert_eq!(with_crc, ps, "zlib {zlib}");
+
+        let mut r = DatagramReader::new(replay(), Limits::default());
+        let mut out = Writer::to_stream(Vec::new(), WriterConfig::file());
+        let mut n = 0;
+        while let Some(Ok((envelope, crc))) = r.next_encoded() {
+            out.write_encoded_with_crc(&envelope, crc).unwrap();
+            n += 1;
+        }
+        assert_eq!(n, ps.len());
+        assert_eq!(r.stats().payloads, ps.len() as u64);
+        let file = out.into_inner().unwrap().0;
+        let back: Vec<Payload> = StreamReader::new(&file[..], Limits::default())
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(back, ps, "zlib {zlib}");
+    }
 }

@@ -289,8 +289,8 @@ fn run(args: &Args) -> Result<()> {
         sock.set_read_timeout(Some(IDLE))?;
         let mut r = DatagramReader::new(sock, Limits::default());
         while !budget.done(&out) {
-            match r.next() {
-                Some(Ok(p)) => out.write(&p)?,
+            match r.next_encoded() {
+                Some(Ok((envelope, crc))) => out.write_encoded(&envelope, crc)?,
                 Some(Err(e)) if e.is_data_error() => eprintln!("nmsgtool-rs: {}: {e}", spec.addr),
                 Some(Err(nmsg::Error::Io(e)))
                     if matches!(
