@@ -124,11 +124,16 @@ fn fds() -> [u32; 4] {
     let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
         return [u32::MAX; 4];
     };
+    // The listing's own descriptor points at the directory itself: not counted.
+    let own = std::path::PathBuf::from(format!("/proc/{}/fd", std::process::id()));
     let mut n = [0u32; 4];
     for e in dir.flatten() {
         let Ok(target) = std::fs::read_link(e.path()) else {
-            continue; // closed while listing (e.g. the directory's own descriptor)
+            continue; // closed while listing
         };
+        if target == own {
+            continue;
+        }
         let t = target.to_string_lossy();
         let i = if t.starts_with("socket:") {
             0

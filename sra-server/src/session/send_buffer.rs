@@ -42,7 +42,8 @@ impl SendBuffer {
     /// Asks for `bytes` and returns the size the socket has afterwards.
     pub fn set(&mut self, bytes: u32) -> io::Result<u32> {
         match &self.socket {
-            Some(s) => s.set_send_buffer_size(bytes as usize)?,
+            // setsockopt takes a C int.
+            Some(s) => s.set_send_buffer_size(bytes.min(i32::MAX as u32) as usize)?,
             None => self.recorded = bytes,
         }
         self.get()
