@@ -94,6 +94,14 @@ impl NameBuf {
         self.buf[..len].make_ascii_lowercase();
     }
 
+    /// Makes this buffer hold the same name as `other` (copying only its bytes).
+    #[inline]
+    pub(crate) fn copy_from(&mut self, other: &NameBuf) {
+        let n = other.len();
+        self.buf[..n].copy_from_slice(other.as_wire());
+        self.len = other.len;
+    }
+
     /// The number of labels, the root label not counted (`www.example.com.` has 3).
     pub fn label_count(&self) -> usize {
         labels(self.as_wire()).count()

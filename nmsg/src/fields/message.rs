@@ -24,7 +24,7 @@ const HEADER_LEN: usize = 12;
 /// and A/AAAA (class IN) addresses of `msg`, all under `field_idx` with val_idx 0 (see the
 /// [module docs](super) of `fields`). Consecutive records with the same owner give it once;
 /// OPT records are skipped; the walk stops quietly at the first malformed record. `name` holds
-/// each rdata name in turn.
+/// each name in turn.
 pub(super) fn keys<F>(msg: &[u8], field_idx: u16, name: &mut NameBuf, f: &mut F) -> ControlFlow<()>
 where
     F: FnMut(Key<'_>) -> ControlFlow<()>,
@@ -38,9 +38,8 @@ where
         u16::from_be_bytes([h[8], h[9]]),
         u16::from_be_bytes([h[10], h[11]]),
     ];
-    // The owner just read and the last owner reported, by turns.
-    let mut owners = [NameBuf::new(), NameBuf::new()];
-    let mut cur = 0;
+    // The last owner read (lower-cased); each new owner is read into `name`.
+    let mut last = NameBuf::new();
     // The raw bytes of the last owner read.
     let mut last_raw: &[u8] = &[];
     let mut pos = HEADER_LEN;
@@ -77,22 +76,22 @@ where
                 continue;
             }
             if !same_bytes(raw, last_raw) {
-                if read_name_lower(msg, name_at, &mut owners[cur]).is_err() {
+                if read_name_lower(msg, name_at, name).is_err() {
                     return ControlFlow::Continue(());
                 }
                 last_raw = raw;
                 // Records of one RRset repeat their owner: report it once per run.
-                if owners[cur] != owners[1 - cur] {
+                if *name != last {
                     if f(Key {
                         field_idx,
                         val_idx: 0,
-                        value: KeyValue::Name(owners[cur].as_wire()),
+                        value: KeyValue::Name(name.as_wire()),
                     })
                     .is_break()
                     {
                         return ControlFlow::Break(());
                     }
-                    cur = 1 - cur;
+                    last.copy_from(name);
                 }
             }
             if question {
