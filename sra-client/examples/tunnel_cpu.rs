@@ -19,9 +19,10 @@
 //! `copy-udp`, which sends it on in 1280-byte datagrams (the kernel's share of a UDP output:
 //! about as many datagrams as the tunnel sends).
 //!
-//! The UDP receiver only stores the datagrams while the tunnel runs (decoding them alongside
-//! would take CPU from the tunnel on a small machine and lose datagrams); they are decoded and
-//! counted afterwards, and containers missing by sequence number are reported.
+//! The UDP receiver (256 MiB receive buffer when run as root, else `net.core.rmem_max`) only
+//! stores the datagrams while the tunnel runs (decoding them alongside would take CPU from the
+//! tunnel on a small machine and lose datagrams); they are decoded and counted afterwards, and
+//! containers missing by sequence number (dropped by the receiving kernel) are reported.
 
 use std::io::Write;
 use std::net::UdpSocket;
@@ -246,13 +247,19 @@ impl Run {
     }
 }
 
-/// Receives datagrams into one arena until `stop`; decodes nothing meanwhile.
+/// Receives datagrams into one arena until `stop` and then 100 ms without one (the socket's
+/// read timeout: what is still in its buffer is read); decodes nothing meanwhile.
 fn receive(s: UdpSocket, stop: Arc<AtomicBool>) -> Vec<Bytes> {
     let mut arena = BytesMut::with_capacity(64 << 20);
     let mut out = Vec::new();
     let mut buf = vec![0u8; 65536];
-    while !stop.load(Ordering::Relaxed) {
-        let Ok(n) = s.recv(&mut buf) else { continue };
+    loop {
+        let Ok(n) = s.recv(&mut buf) else {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            continue;
+        };
         if arena.capacity() - arena.len() < n {
             arena.reserve(64 << 20);
         }
@@ -333,8 +340,11 @@ fn run_once(bin: &PathBuf, mode: Mode, hits: u64, block: &Bytes, per: u64) -> Re
     let stop = Arc::new(AtomicBool::new(false));
     let (uport, udp_thread) = if mode.udp() {
         let s = UdpSocket::bind("127.0.0.1:0")?;
-        // As large as net.core.rmem_max allows: the receiver must not be the bottleneck.
-        let _ = socket2::SockRef::from(&s).set_recv_buffer_size(64 << 20);
+        // The receiver must not lose datagrams: 256 MiB (beyond net.core.rmem_max when run as
+        // root), else as large as rmem_max allows.
+        if rustix::net::sockopt::set_socket_recv_buffer_size_force(&s, 256 << 20).is_err() {
+            let _ = rustix::net::sockopt::set_socket_recv_buffer_size(&s, 256 << 20);
+        }
         s.set_read_timeout(Some(Duration::from_millis(100)))?;
         let uport = s.local_addr()?.port();
         let stop = stop.clone();
@@ -408,7 +418,6 @@ fn run_once(bin: &PathBuf, mode: Mode, hits: u64, block: &Bytes, per: u64) -> Re
     let _ = feeder.join();
     let (found, lost) = match udp_thread {
         Some(t) => {
-            std::thread::sleep(Duration::from_millis(300));
             stop.store(true, Ordering::Relaxed);
             let datagrams = t.join().map_err(|_| anyhow::anyhow!("receiver panicked"))?;
             if mode.baseline() {

@@ -129,7 +129,7 @@ async fn tunnel(o: TunnelOptions) -> anyhow::Result<ExitCode> {
     };
     let (spec_out, append) = (o.output.clone(), o.append);
     let opener: Opener = Box::new(move |p| open(&spec_out, p, append, nmsg));
-    // Batches of up to one read (64 KiB, ~200 hits): 64 of them queue ~12k hits.
+    // Batches of up to 1024 hits (one read): 64 of them queue at most 64k hits.
     let driver = match OutputDriver::start(opener, o.limits, kickfile, 64) {
         Ok(d) => d,
         Err(e) => {

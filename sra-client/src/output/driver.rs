@@ -342,10 +342,14 @@ impl Worker {
             let trigger = match rx.recv_timeout(wait) {
                 Ok(Msg::Hit(hit)) => {
                     self.shared.room.notify_one();
-                    match self.write(&hit) {
-                        Ok(t) => t.or_else(|| self.rotation.on_tick(unix_now())),
+                    let t = match self.write(&hit) {
+                        Ok(t) => t,
                         Err(e) => return self.end(e),
+                    };
+                    if let Err(e) = self.out.end_batch() {
+                        return self.end(DriverExit::Failed(e));
                     }
+                    t.or_else(|| self.rotation.on_tick(unix_now()))
                 }
                 Ok(Msg::Batch(hits)) => {
                     self.shared.room.notify_one();
@@ -365,6 +369,9 @@ impl Worker {
                             }
                             Err(e) => return self.end(e),
                         }
+                    }
+                    if let Err(e) = self.out.end_batch() {
+                        return self.end(DriverExit::Failed(e));
                     }
                     // `-T` has a resolution of seconds: one clock reading per batch.
                     trigger.or_else(|| self.rotation.on_tick(unix_now()))

@@ -26,6 +26,7 @@ pub mod open;
 pub mod packet;
 pub mod pcap;
 pub mod spec;
+pub mod udp_batch;
 
 pub use open::open;
 pub use spec::OutputSpec;
@@ -157,6 +158,13 @@ pub trait Output: Send {
 
     /// Pushes buffered data to the destination.
     fn flush(&mut self) -> Result<(), OutputError>;
+
+    /// The hits handed over together (one batch from the network) are written: push out what
+    /// is held back only to save system calls (queued UDP datagrams), not partly filled
+    /// containers. The default does nothing.
+    fn end_batch(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
 
     /// Bytes handed to the destination so far, including buffered ones (for `-Z`).
     fn bytes_written(&self) -> u64;

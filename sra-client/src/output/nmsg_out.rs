@@ -5,7 +5,8 @@
 //! a partly filled container, so a quiet channel is not held back.
 //!
 //! IP hits become base:packet payloads; packets not captured whole (`ip_len` ≠ captured
-//! length) are skipped, as libaxa does. On UDP, "connection refused" and similar transient
+//! length) are skipped, as libaxa does. UDP datagrams go out with `sendmmsg`, up to a batch
+//! of hits' worth at a time ([`super::udp_batch`]); "connection refused" and similar transient
 //! errors of an absent receiver are ignored, as libaxa ignores them.
 
 use std::fs::{File, OpenOptions};
@@ -13,9 +14,10 @@ use std::io::{self, BufWriter};
 use std::net::{TcpStream, ToSocketAddrs, UdpSocket};
 use std::path::Path;
 
-use nmsg::writer::{DatagramSink, Datagrams, FrameSink, Stream, Writer, WriterConfig, SIZE_ETHER};
+use nmsg::writer::{FrameSink, Stream, Writer, WriterConfig, SIZE_ETHER};
 
 use super::packet::packet_payload;
+use super::udp_batch::{UdpBatch, MAX_DATAGRAMS};
 use super::{Hit, Output, OutputError, Written};
 
 /// `-z` and `-u`.
@@ -47,30 +49,6 @@ impl FrameSink for Counted {
     }
     fn flush_sink(&mut self) -> io::Result<()> {
         self.inner.flush_sink()
-    }
-}
-
-/// A connected UDP socket that shrugs off the errors of an absent receiver.
-struct Udp(UdpSocket);
-
-impl DatagramSink for Udp {
-    fn send_datagram(&mut self, d: &[u8]) -> io::Result<()> {
-        match self.0.send(d) {
-            Ok(_) => Ok(()),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::ConnectionRefused
-                        | io::ErrorKind::HostUnreachable
-                        | io::ErrorKind::NetworkUnreachable
-                        | io::ErrorKind::WouldBlock
-                ) =>
-            {
-                tracing::debug!(error = %e, "UDP send ignored");
-                Ok(())
-            }
-            Err(e) => Err(e),
-        }
     }
 }
 
@@ -154,7 +132,9 @@ impl NmsgOutput {
         ))
     }
 
-    /// NMSG datagrams of 1280 bytes to `host,port`.
+    /// NMSG datagrams of 1280 bytes to `host,port`. Filled containers are queued and sent
+    /// with `sendmmsg` by [`Output::end_batch`] and [`Output::flush`] (or once 64 are
+    /// queued); with `-u` each is sent at once.
     pub fn udp(host: &str, port: u16, o: NmsgOptions) -> Result<NmsgOutput, OutputError> {
         let what = format!("{host},{port}");
         let addr = resolve(host, port, &what)?;
@@ -170,7 +150,10 @@ impl NmsgOutput {
         let sock = UdpSocket::bind(local).map_err(open)?;
         sock.connect(addr).map_err(open)?;
         Ok(NmsgOutput::new(
-            Box::new(Datagrams(Udp(sock))),
+            Box::new(UdpBatch::new(
+                sock,
+                if o.unbuffered { 1 } else { MAX_DATAGRAMS },
+            )),
             config(WriterConfig::datagram(SIZE_ETHER), o),
             what,
             0,
@@ -247,6 +230,12 @@ impl Output for NmsgOutput {
 
     fn flush(&mut self) -> Result<(), OutputError> {
         self.writer.flush().map_err(|e| self.write_err(e))
+    }
+
+    fn end_batch(&mut self) -> Result<(), OutputError> {
+        // Only the datagrams queued for one sendmmsg; the container keeps filling.
+        let r = self.writer.get_mut().inner.flush_sink();
+        r.map_err(|e| self.write_err(e))
     }
 
     fn bytes_written(&self) -> u64 {
