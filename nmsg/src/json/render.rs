@@ -50,12 +50,16 @@ pub(crate) struct Fields<'a> {
     pub list: Vec<(usize, Value<'a>)>,
     /// Values of the schema's `extra` protobuf fields: (number, value).
     pub extra: Vec<(u32, Value<'a>)>,
+    /// Bit `idx` set when field `idx` (< 64) has a value: absent fields are skipped without
+    /// scanning `list`.
+    present: u64,
 }
 
 impl<'a> Fields<'a> {
     /// All values of field `idx`, in wire order.
     pub fn all(&self, idx: usize) -> impl Iterator<Item = Value<'a>> + '_ {
-        self.list
+        let absent = self.absent(idx);
+        self.list[if absent { self.list.len() } else { 0 }..]
             .iter()
             .filter(move |(i, _)| *i == idx)
             .map(|(_, v)| *v)
@@ -63,11 +67,19 @@ impl<'a> Fields<'a> {
 
     /// The last value of field `idx` (protobuf-c keeps the last of a repeated optional).
     pub fn last(&self, idx: usize) -> Option<Value<'a>> {
+        if self.absent(idx) {
+            return None;
+        }
         self.list
             .iter()
             .rev()
             .find(|(i, _)| *i == idx)
             .map(|(_, v)| *v)
+    }
+
+    /// True when field `idx` surely has no value.
+    fn absent(&self, idx: usize) -> bool {
+        idx < 64 && self.present & (1 << idx) == 0
     }
 
     /// The last value of the field named `name`.
@@ -87,8 +99,14 @@ impl<'a> Fields<'a> {
 pub(crate) fn decode<'a>(schema: &'static Schema, buf: &'a [u8]) -> Result<Fields<'a>, JsonError> {
     let mut list = Vec::with_capacity(24);
     let mut extra = Vec::new();
+    let mut present = 0u64;
     schema::message::walk(schema, buf, |slot, number, v| match slot {
-        schema::message::Slot::Field(idx) => list.push((idx, v)),
+        schema::message::Slot::Field(idx) => {
+            if idx < 64 {
+                present |= 1 << idx;
+            }
+            list.push((idx, v));
+        }
         schema::message::Slot::Extra => extra.push((number, v)),
         schema::message::Slot::Unknown => {}
     })?;
@@ -96,6 +114,7 @@ pub(crate) fn decode<'a>(schema: &'static Schema, buf: &'a [u8]) -> Result<Field
         schema,
         list,
         extra,
+        present,
     })
 }
 

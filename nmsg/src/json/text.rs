@@ -263,8 +263,8 @@ pub(crate) fn uint(out: &mut String, mut v: u64) {
         i -= 1;
         buf[i] = b'0' + v as u8;
     }
-    // ASCII digits: pushed as chars, cheaper than validating them as UTF-8.
-    out.extend(buf[i..].iter().map(|&c| char::from(c)));
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 /// Appends `b` as two lower-case hex digits.
@@ -366,8 +366,23 @@ pub(crate) fn civil(t: i64) -> (i64, u32, u32, u32, u32, u32) {
     (y, m, d, secs / 3600, (secs / 60) % 60, secs % 60)
 }
 
+/// Writes `v % 10^digits.len()` into `digits`, zero-padded.
+fn put_digits(digits: &mut [u8], mut v: u64) {
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+}
+
 /// Appends `v` in decimal, zero-padded to at least `width` digits.
 pub(crate) fn uint_pad(out: &mut String, v: u64, width: usize) {
+    if width == 9 && v < 1_000_000_000 {
+        // Nanoseconds: one fixed-width write.
+        let mut d = [0u8; 9];
+        put_digits(&mut d, v);
+        out.push_str(std::str::from_utf8(&d).unwrap_or_default());
+        return;
+    }
     let mut digits = 1;
     let mut x = v;
     while x >= 10 {
@@ -390,6 +405,18 @@ pub(crate) fn hex8(out: &mut String, v: u32) {
 /// Appends `YYYY-MM-DD HH:MM:SS` (UTC) of Unix time `t`, unquoted.
 pub(crate) fn datetime(out: &mut String, t: i64) {
     let (y, mo, d, h, mi, s) = civil(t);
+    if (0..10_000).contains(&y) {
+        // The usual case, built in one buffer.
+        let mut b = *b"0000-00-00 00:00:00";
+        put_digits(&mut b[0..4], y as u64);
+        put_digits(&mut b[5..7], u64::from(mo));
+        put_digits(&mut b[8..10], u64::from(d));
+        put_digits(&mut b[11..13], u64::from(h));
+        put_digits(&mut b[14..16], u64::from(mi));
+        put_digits(&mut b[17..19], u64::from(s));
+        out.push_str(std::str::from_utf8(&b).unwrap_or_default());
+        return;
+    }
     if y < 0 {
         let _ = write!(out, "{y:04}");
     } else {
@@ -564,6 +591,28 @@ mod tests {
         s.clear();
         datetime(&mut s, 4_294_967_295);
         assert_eq!(s, "2106-02-07 06:28:15");
+        for (t, want) in [
+            (0, "1970-01-01 00:00:00"),
+            (-1, "1969-12-31 23:59:59"),
+            (253_402_300_799, "9999-12-31 23:59:59"),
+            (253_402_300_800, "10000-01-01 00:00:00"),
+        ] {
+            s.clear();
+            datetime(&mut s, t);
+            assert_eq!(s, want);
+        }
+        for (v, want) in [
+            (0, "000000000"),
+            (5, "000000005"),
+            (999_999_999, "999999999"),
+        ] {
+            s.clear();
+            uint_pad(&mut s, v, 9);
+            assert_eq!(s, want);
+        }
+        s.clear();
+        uint_pad(&mut s, 1_000_000_000, 9);
+        assert_eq!(s, "1000000000");
         assert_eq!(
             days_from_civil(2023, 7, 13) * 86400 + 17 * 3600 + 41 * 60 + 9,
             1_689_270_069
