@@ -248,10 +248,13 @@ async fn main() -> anyhow::Result<()> {
         Err(StartError::Config(e)) => bail!("{}: {e}", config_name(&args)),
         Err(e) => return Err(e).context("starting srad"),
     };
-    print!("{}", summary(&mut server));
+    // The handlers are in place before the summary says the server is running, so a
+    // SIGTERM sent as soon as it appears already stops the server cleanly.
     let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    print!("{}", summary(&mut server));
     tokio::select! {
-        r = tokio::signal::ctrl_c() => r.context("waiting for ctrl-c")?,
+        _ = int.recv() => {}
         _ = term.recv() => {}
     }
     tracing::info!("shutting down");
