@@ -216,9 +216,10 @@ fn logs_go_to_stderr_and_the_summary_to_stdout() {
         .status()
         .unwrap();
     assert!(term.success());
-    assert!(child.wait().unwrap().success());
+    let status = child.wait().unwrap();
     let out = std::fs::read_to_string(&out_path).unwrap();
     let err = std::fs::read_to_string(&err_path).unwrap();
+    assert!(status.success(), "{status:?}\n{err}");
     assert!(out.starts_with("srad is running.\n"), "{out}");
     assert!(
         out.contains(&format!("sratunnel -s tcp:valid-user@127.0.0.1,{port}")),
