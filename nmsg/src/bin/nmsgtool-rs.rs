@@ -82,21 +82,32 @@ struct Outputs {
     written: u64,
 }
 
+/// Buffer size of file and pipe outputs and inputs: few system calls for JSON lines (NMSG
+/// containers of up to 1 MiB are written past the buffer, and the NMSG reader reads in large
+/// chunks past it too).
+const IO_BUF: usize = 1 << 20;
+
 fn open_write(path: &PathBuf) -> Result<Box<dyn Write>> {
     if path.as_os_str() == "-" {
-        Ok(Box::new(BufWriter::new(io::stdout().lock())))
+        Ok(Box::new(BufWriter::with_capacity(
+            IO_BUF,
+            io::stdout().lock(),
+        )))
     } else {
         let f = File::create(path).with_context(|| format!("{}", path.display()))?;
-        Ok(Box::new(BufWriter::new(f)))
+        Ok(Box::new(BufWriter::with_capacity(IO_BUF, f)))
     }
 }
 
 fn open_read(path: &PathBuf) -> Result<Box<dyn BufRead>> {
     if path.as_os_str() == "-" {
-        Ok(Box::new(io::stdin().lock()))
+        Ok(Box::new(BufReader::with_capacity(
+            IO_BUF,
+            io::stdin().lock(),
+        )))
     } else {
         let f = File::open(path).with_context(|| format!("{}", path.display()))?;
-        Ok(Box::new(BufReader::new(f)))
+        Ok(Box::new(BufReader::with_capacity(IO_BUF, f)))
     }
 }
 
