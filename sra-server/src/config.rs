@@ -415,6 +415,11 @@ impl Config {
         self.listeners.get(i).map(|l| self.line_at(l.span().start))
     }
 
+    /// The 1-based line where `[[channel]]` number `i` (configuration order) is defined.
+    pub fn channel_line(&self, i: usize) -> Option<usize> {
+        self.channels.get(i).map(|c| self.line_at(c.span().start))
+    }
+
     /// The 1-based line where the `[[user]]` called `name` is defined.
     pub fn user_line(&self, name: &str) -> Option<usize> {
         self.users
@@ -739,6 +744,7 @@ mod tests {
         let want = |table: &str| text.lines().position(|l| l.starts_with(table)).unwrap() + 1;
         assert_eq!(c.listener_line(0), Some(want("[[listener]]")));
         assert_eq!(c.listener_line(1), None);
+        assert_eq!(c.channel_line(0), Some(want("[[channel]]")));
         assert_eq!(c.user_line("valid-user"), Some(want("[[user]]")));
         assert_eq!(c.user_line("nobody"), None);
     }

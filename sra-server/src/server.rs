@@ -58,10 +58,16 @@ pub enum StartError {
     #[error("TLS: {0}")]
     Tls(String),
     /// A channel source could not be started.
-    #[error("channel {channel}: {message}")]
+    #[error(
+        "channel {channel}{}: {message}",
+        line.map(|l| format!(" (the [[channel]] at line {l} of the configuration)"))
+            .unwrap_or_default()
+    )]
     Channel {
         /// The channel number.
         channel: u16,
+        /// The line of its `[[channel]]` table, when the configuration was parsed from text.
+        line: Option<usize>,
         /// What failed.
         message: String,
     },
@@ -379,11 +385,12 @@ impl Server {
             }
         }
         let mut channels = Vec::new();
-        for c in &ctx.config.channels {
+        for (i, c) in ctx.config.channels.iter().enumerate() {
             let c = c.get_ref();
             let running =
                 RunningChannel::start(c, &ctx.index).map_err(|e| StartError::Channel {
                     channel: c.number,
+                    line: ctx.config.channel_line(i),
                     message: e.to_string(),
                 })?;
             channels.push(running);

@@ -297,3 +297,27 @@ fn a_user_also_in_the_key_store_is_refused_with_its_line() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_channel_source_that_cannot_start_is_named_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cfg, _) = suite_on_port(dir.path(), 0);
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    let line = text.lines().count() + 2;
+    // 192.0.2.1 (TEST-NET-1) is not an address of this machine.
+    text.push_str(
+        "\n[[channel]]\nnumber = 204\nsource = { kind = \"udp\", addr = \"192.0.2.1\", ports = 8430 }\n",
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let out = run_to_exit(srad().arg("--config").arg(&cfg));
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}: channel 204 (the [[channel]] at line {line} of the configuration)",
+            cfg.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("192.0.2.1:8430"), "{err}");
+}

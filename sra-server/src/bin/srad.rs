@@ -246,6 +246,7 @@ async fn main() -> anyhow::Result<()> {
             bail!("{}", bind_error(&args, &addr, kind, line, &source))
         }
         Err(StartError::Config(e)) => bail!("{}: {e}", config_name(&args)),
+        Err(e @ StartError::Channel { .. }) => bail!("{}: {e}", config_name(&args)),
         Err(e) => return Err(e).context("starting srad"),
     };
     // The handlers are in place before the summary says the server is running, so a
