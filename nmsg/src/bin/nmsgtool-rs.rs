@@ -178,18 +178,29 @@ impl Outputs {
         Ok(())
     }
 
+    /// Renders `p` at the end of the pending JSON lines, written out once they reach
+    /// [`IO_BUF`] (one copy of the text fewer than writing each line through the buffer).
     fn write_json(&mut self, p: &Payload) -> Result<()> {
-        if let Some(out) = &mut self.json {
-            self.line.clear();
-            match json::render(p, &mut self.line) {
-                Ok(()) => {
-                    self.line.push('\n');
-                    out.write_all(self.line.as_bytes())
-                        .context("writing JSON")?;
-                }
-                Err(e) => eprintln!("nmsgtool-rs: payload {}/{}: {e:#}", p.vid, p.msgtype),
-            }
+        if self.json.is_none() {
+            return Ok(());
         }
+        match json::render(p, &mut self.line) {
+            Ok(()) => self.line.push('\n'),
+            Err(e) => eprintln!("nmsgtool-rs: payload {}/{}: {e:#}", p.vid, p.msgtype),
+        }
+        if self.line.len() >= IO_BUF {
+            self.drain_json()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the pending JSON lines.
+    fn drain_json(&mut self) -> Result<()> {
+        if let Some(out) = &mut self.json {
+            out.write_all(self.line.as_bytes())
+                .context("writing JSON")?;
+        }
+        self.line.clear();
         Ok(())
     }
 
@@ -212,6 +223,7 @@ impl Outputs {
         if let Some(w) = &mut self.sock {
             w.flush_if_older_than(age)?;
         }
+        self.drain_json()?;
         if let Some(j) = &mut self.json {
             j.flush()?;
         }
@@ -225,10 +237,19 @@ impl Outputs {
         if let Some(w) = &mut self.sock {
             w.flush().context("sending")?;
         }
+        self.drain_json()?;
         if let Some(j) = &mut self.json {
             j.flush().context("writing JSON")?;
         }
         Ok(())
+    }
+}
+
+/// JSON lines rendered before an error still reach the output (as they did through the
+/// buffered writer, which flushes when dropped).
+impl Drop for Outputs {
+    fn drop(&mut self) {
+        let _ = self.drain_json();
     }
 }
 

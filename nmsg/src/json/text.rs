@@ -3,8 +3,6 @@
 
 use std::fmt::Write as _;
 
-use base64::Engine as _;
-
 /// Bytes that [`escape`] does not copy as they are: `"`, `\` and the control bytes.
 const fn needs_escape() -> [bool; 256] {
     let mut t = [false; 256];
@@ -199,14 +197,62 @@ pub(crate) fn text(out: &mut String, b: &[u8]) {
     out.push('"');
 }
 
-/// Appends standard base64 (with padding) in quotes, or `null` for empty bytes.
+/// The standard base64 alphabet.
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Two base64 characters for each 12-bit value: half the lookups of one per 6 bits.
+const fn b64_pairs() -> [[u8; 2]; 4096] {
+    let mut t = [[0u8; 2]; 4096];
+    let mut i = 0;
+    while i < 4096 {
+        t[i] = [B64[i >> 6], B64[i & 63]];
+        i += 1;
+    }
+    t
+}
+static B64_PAIRS: [[u8; 2]; 4096] = b64_pairs();
+
+/// Appends standard base64 (with padding) in quotes, or `null` for empty bytes. Encodes in
+/// 1 KiB blocks on the stack, each appended at once.
 pub(crate) fn base64(out: &mut String, b: &[u8]) {
     if b.is_empty() {
         out.push_str("null");
         return;
     }
     out.push('"');
-    base64::engine::general_purpose::STANDARD.encode_string(b, out);
+    out.reserve(b.len().div_ceil(3) * 4 + 1);
+    let mut buf = [0u8; 1024];
+    // 768 input bytes fill the 1024-byte block exactly.
+    for chunk in b.chunks(768) {
+        let groups = chunk.chunks_exact(3);
+        let rem = groups.remainder();
+        let mut n = 0;
+        for (g, o) in groups.zip(buf.chunks_exact_mut(4)) {
+            let v = usize::from(g[0]) << 16 | usize::from(g[1]) << 8 | usize::from(g[2]);
+            let (hi, lo) = (B64_PAIRS[v >> 12], B64_PAIRS[v & 0xfff]);
+            o.copy_from_slice(&[hi[0], hi[1], lo[0], lo[1]]);
+            n += 4;
+        }
+        let tail = match *rem {
+            [x] => Some([
+                B64[usize::from(x >> 2)],
+                B64[usize::from(x & 3) << 4],
+                b'=',
+                b'=',
+            ]),
+            [x, y] => {
+                let v = usize::from(x) << 8 | usize::from(y);
+                Some([B64[v >> 10], B64[(v >> 4) & 63], B64[(v & 15) << 2], b'='])
+            }
+            _ => None,
+        };
+        if let Some(t) = tail {
+            buf[n..n + 4].copy_from_slice(&t);
+            n += 4;
+        }
+        // Only alphabet characters were written.
+        out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
+    }
     out.push('"');
 }
 
@@ -536,6 +582,27 @@ mod tests {
             let mut got = String::new();
             name(&mut got, &wire);
             assert_eq!(got, want, "{wire:02x?}");
+        }
+    }
+
+    #[test]
+    fn base64_matches_the_standard_engine() {
+        use base64::Engine as _;
+        let data: Vec<u8> = (0..3000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for len in (0..40).chain([767, 768, 769, 770, 1535, 1536, 1537, 3000]) {
+            let mut got = String::new();
+            base64(&mut got, &data[..len]);
+            let want = if len == 0 {
+                "null".to_owned()
+            } else {
+                format!(
+                    "\"{}\"",
+                    base64::engine::general_purpose::STANDARD.encode(&data[..len])
+                )
+            };
+            assert_eq!(got, want, "{len}");
         }
     }
 
