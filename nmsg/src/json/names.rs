@@ -88,8 +88,26 @@ const RRTYPES: &[(u16, &str)] = &[
     (32769, "DLV"),
 ];
 
+/// The mnemonics of the rrtypes below 256, indexed directly.
+const fn small_rrtypes() -> [Option<&'static str>; 256] {
+    let mut t = [None; 256];
+    let mut i = 0;
+    while i < RRTYPES.len() {
+        let (n, name) = RRTYPES[i];
+        if n < 256 {
+            t[n as usize] = Some(name);
+        }
+        i += 1;
+    }
+    t
+}
+static SMALL_RRTYPES: [Option<&str>; 256] = small_rrtypes();
+
 /// The wdns mnemonic of `rrtype` (`wdns_rrtype_to_str`), or `None`.
 pub fn rrtype_name(rrtype: u16) -> Option<&'static str> {
+    if let Some(&name) = SMALL_RRTYPES.get(usize::from(rrtype)) {
+        return name;
+    }
     RRTYPES
         .binary_search_by_key(&rrtype, |e| e.0)
         .ok()
@@ -176,6 +194,14 @@ pub fn opcode_name(opcode: u16) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rrtype_table_agrees_with_the_list() {
+        for t in 0..=u16::MAX {
+            let want = RRTYPES.iter().find(|e| e.0 == t).map(|e| e.1);
+            assert_eq!(rrtype_name(t), want, "{t}");
+        }
+    }
 
     #[test]
     fn lookups() {

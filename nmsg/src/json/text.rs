@@ -293,6 +293,10 @@ const DIGITS2: &[u8; 200] = b"\
 /// Appends `v` in decimal, without the formatting machinery (two digits at a time, one
 /// `push_str`).
 pub(crate) fn uint(out: &mut String, mut v: u64) {
+    if v < 10 {
+        out.push(char::from(b'0' + v as u8));
+        return;
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     while v >= 100 {
@@ -320,13 +324,36 @@ pub(crate) fn hex2(out: &mut String, b: u8) {
     out.push(char::from(H[usize::from(b & 0xf)]));
 }
 
-/// Appends an IPv4 address in dotted decimal.
+/// Appends an IPv4 address in dotted decimal (built in one buffer, appended once).
 pub(crate) fn ipv4(out: &mut String, b: &[u8; 4]) {
+    let mut buf = [0u8; 15];
+    let mut n = 0;
     for (i, &x) in b.iter().enumerate() {
         if i > 0 {
-            out.push('.');
+            buf[n] = b'.';
+            n += 1;
         }
-        uint(out, u64::from(x));
+        if x >= 100 {
+            buf[n] = b'0' + x / 100;
+            n += 1;
+        }
+        if x >= 10 {
+            buf[n] = b'0' + (x / 10) % 10;
+            n += 1;
+        }
+        buf[n] = b'0' + x % 10;
+        n += 1;
+    }
+    // Only digits and dots were written.
+    out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
+}
+
+/// Appends `v` in lower-case hex without leading zeros (`%x`).
+fn hex16(out: &mut String, v: u16) {
+    const H: &[u8; 16] = b"0123456789abcdef";
+    let digits = (16 - v.leading_zeros()).div_ceil(4).max(1);
+    for i in (0..digits).rev() {
+        out.push(char::from(H[usize::from((v >> (4 * i)) & 0xf)]));
     }
 }
 
@@ -371,7 +398,7 @@ pub(crate) fn ipv6(out: &mut String, b: &[u8; 16]) {
             ipv4(out, &[b[12], b[13], b[14], b[15]]);
             break;
         }
-        let _ = write!(out, "{:x}", w[i]);
+        hex16(out, w[i]);
         if i < 7 {
             out.push(':');
         }
@@ -648,6 +675,13 @@ mod tests {
         assert_eq!(f("1:0:0:2:0:0:3:4"), "1::2:0:0:3:4");
         assert_eq!(f("1:0:2:3:4:5:6:7"), "1:0:2:3:4:5:6:7");
         assert_eq!(f("1::"), "1::");
+        assert_eq!(f("ffff:abc:10:1::f00f"), "ffff:abc:10:1::f00f");
+        let mut o = String::new();
+        for a in [[0u8, 0, 0, 0], [255, 255, 255, 255], [10, 9, 100, 199]] {
+            o.clear();
+            ipv4(&mut o, &a);
+            assert_eq!(o, std::net::Ipv4Addr::from(a).to_string());
+        }
     }
 
     #[test]
