@@ -22,7 +22,7 @@ use crate::transport::BoxIo;
 pub const KEEPALIVE: Duration = Duration::from_secs(30);
 /// The most frames handled in a row before the connection looks at requests and timers (and
 /// hands a batch to the [`HitSink`]): about one [`READ_BUFFER`] of typical WHITs.
-const FRAME_BATCH: usize = 1024;
+pub const FRAME_BATCH: usize = 1024;
 /// How long a closing session waits for the reply of a pending request.
 pub const CLOSE_GRACE: Duration = Duration::from_secs(2);
 

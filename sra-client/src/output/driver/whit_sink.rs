@@ -39,7 +39,8 @@ impl HitSink for WhitSink {
         match encoded_hit(&whit, &self.limits) {
             Ok(h) => {
                 if self.batch.capacity() == 0 {
-                    self.batch.reserve(256);
+                    // A batch holds up to one read's frames: no growing (and copying) on the way.
+                    self.batch.reserve(crate::session::connection::FRAME_BATCH);
                 }
                 self.batch.push(h);
             }
