@@ -437,15 +437,28 @@ async fn admin_stats_reports_process_and_session_figures() {
     assert_eq!((r.sys_objs_cnt, r.user_objs_cnt), (1, 2));
     let b = &r.objects[..];
     assert_eq!(b.len(), 228 + 2 * 340);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as u32;
     // The system object.
     assert_eq!((b[0], b[1]), (1, 1));
     let (cpu, uptime, start) = (u32_at(b, 14), u32_at(b, 18), u32_at(b, 22));
     assert!(cpu > 0 && cpu != u32::MAX, "cpu_usage {cpu}");
-    assert!(uptime < 600 && start <= now && now - start < 600);
+    // uptime is the host's, start the process start since boot: their difference is the
+    // server's age, as sratool computes it.
+    let host_up: f64 = std::fs::read_to_string("/proc/uptime")
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        uptime.abs_diff(host_up as u32) <= 2,
+        "uptime {uptime} vs host {host_up}"
+    );
+    assert!(
+        start <= uptime && uptime - start < 600,
+        "age {}",
+        uptime - start
+    );
     let fds = [26, 30, 34, 38].map(|at| u32_at(b, at));
     assert!(fds.iter().all(|n| *n != u32::MAX), "{fds:?}");
     // The listener and both ends of the two connections live in this process.

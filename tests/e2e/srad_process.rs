@@ -43,9 +43,9 @@ fn srad() -> Srad {
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
-        // srad logs through tracing-subscriber's default writer, standard output.
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(Stdio::null())
+        // srad logs to standard error (standard output has only the start-up summary).
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
     let mut srad = Srad {

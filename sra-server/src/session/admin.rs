@@ -2,7 +2,8 @@
 //! Only accounts with the admin flag get here; others get an ERROR from the session.
 //!
 //! The system object's process figures come from `/proc` ([`ProcessFigures`]; all-ones =
-//! "unavailable" where they cannot be read); uptime and starttime from the server start;
+//! "unavailable" where they cannot be read); uptime is the host's and starttime the process start
+//! since boot (both from `/proc`; without it: the server's age and 0);
 //! the watch counts per kind add up every session's watches; the channel mask holds the
 //! configured channels. A user object carries the session's rate limit, sampling, ACCT
 //! counters (`collected` is a RAD counter, always 0), watch counts per kind and the channels
@@ -45,8 +46,14 @@ fn system_object(ctx: &ServerContext, now: u64, users: usize, kinds: [u32; 5]) -
         o.put_u32_le(l);
     }
     o.put_u32_le(p.cpu_usage);
-    o.put_u32_le(now.saturating_sub(ctx.started) as u32);
-    o.put_u32_le(ctx.started as u32);
+    if p.uptime == u32::MAX || p.starttime == u32::MAX {
+        // No /proc: the server's age and 0, so sratool's uptime - starttime is still its age.
+        o.put_u32_le(now.saturating_sub(ctx.started) as u32);
+        o.put_u32_le(0);
+    } else {
+        o.put_u32_le(p.uptime);
+        o.put_u32_le(p.starttime);
+    }
     for n in [p.fd_sockets, p.fd_pipes, p.fd_anon_inodes, p.fd_other] {
         o.put_u32_le(n);
     }

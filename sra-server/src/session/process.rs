@@ -10,6 +10,9 @@
 //! * `vmsize`, `vmrss`: `VmSize`/`VmRSS` of `/proc/self/status`, in bytes; `thread_cnt`:
 //!   its `Threads`.
 //! * `rchar`, `wchar`: `/proc/self/io` (bytes passed to read/write-family system calls).
+//! * `uptime`: the host's uptime (`/proc/uptime`); `starttime`: the process start in seconds
+//!   since boot. sratool prints the server's age as their difference, as libaxa's reference
+//!   vector implies (uptime 19287627, starttime 19279187).
 //!
 //! Where a figure cannot be read (no `/proc`: not Linux, or a restricted container) it is
 //! all-ones, which the spec defines as "unavailable" (rather than 0, which would read as a
@@ -46,6 +49,12 @@ pub struct ProcessFigures {
     pub wchar: u64,
     /// Threads of the process.
     pub thread_cnt: u32,
+    /// The host's uptime in seconds. With `starttime` this is what the reference tools
+    /// expect (sratool shows the server process's age as `uptime - starttime`), as in the
+    /// reference vector (uptime 19287627, starttime 19279187).
+    pub uptime: u32,
+    /// When the process started, in seconds since the host booted.
+    pub starttime: u32,
 }
 
 fn read(path: &str) -> Option<String> {
@@ -83,18 +92,27 @@ fn stat_fields() -> Option<Vec<u64>> {
     )
 }
 
-/// The process's CPU seconds and its age in seconds.
-fn cpu_and_age() -> Option<(f64, f64)> {
-    let f = stat_fields()?;
-    // Field n is f[n - 3]: utime 14, stime 15, starttime 22.
-    let cpu = (*f.get(11)? + *f.get(12)?) as f64 / TICKS_PER_SEC;
-    let start = *f.get(19)? as f64 / TICKS_PER_SEC;
-    let uptime: f64 = read("/proc/uptime")?
+/// The host's uptime in seconds (`/proc/uptime`).
+fn host_uptime() -> Option<f64> {
+    read("/proc/uptime")?
         .split_whitespace()
         .next()?
         .parse()
-        .ok()?;
-    Some((cpu, (uptime - start).max(0.0)))
+        .ok()
+}
+
+/// When the process started, in seconds since the host booted (`/proc/self/stat` field 22).
+fn start_since_boot() -> Option<f64> {
+    // Field n is f[n - 3].
+    Some(*stat_fields()?.get(19)? as f64 / TICKS_PER_SEC)
+}
+
+/// The process's CPU seconds and its age in seconds.
+fn cpu_and_age() -> Option<(f64, f64)> {
+    let f = stat_fields()?;
+    // Field n is f[n - 3]: utime 14, stime 15.
+    let cpu = (*f.get(11)? + *f.get(12)?) as f64 / TICKS_PER_SEC;
+    Some((cpu, (host_uptime()? - start_since_boot()?).max(0.0)))
 }
 
 /// The start of the current CPU window: when, and the CPU seconds then.
@@ -179,6 +197,8 @@ impl ProcessFigures {
             thread_cnt: field(&status, "Threads")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(u32::MAX),
+            uptime: host_uptime().map_or(u32::MAX, |u| u as u32),
+            starttime: start_since_boot().map_or(u32::MAX, |s| s as u32),
         }
     }
 }
