@@ -42,6 +42,31 @@ const F_GROUP: u32 = 9;
 /// The fields `check_encoded` requires, as bits of their numbers.
 const REQUIRED: u32 = 1 << F_VID | 1 << F_MSGTYPE | 1 << F_TIME_SEC | 1 << F_TIME_NSEC;
 
+/// [`Payload::check_encoded`] for the layout [`Payload::encode`] (and protobuf-c) writes:
+/// the fields in number order, each once, no unknown field. Straight-line code, no dispatch
+/// per field; `None` for any other layout.
+fn check_canonical(b: &[u8]) -> Option<&[u8]> {
+    const fn key(number: u32, wire_type: u8) -> u8 {
+        (number as u8) << 3 | wire_type
+    }
+    let b = scan::skip_varint(b.strip_prefix(&[key(F_VID, proto::WT_VARINT)])?)?;
+    let b = scan::skip_varint(b.strip_prefix(&[key(F_MSGTYPE, proto::WT_VARINT)])?)?;
+    let b = scan::skip_varint(b.strip_prefix(&[key(F_TIME_SEC, proto::WT_VARINT)])?)?;
+    let mut b = b
+        .strip_prefix(&[key(F_TIME_NSEC, proto::WT_FIXED32)])?
+        .get(4..)?;
+    let mut inner: &[u8] = &[];
+    if let Some(rest) = b.strip_prefix(&[key(F_PAYLOAD, proto::WT_LEN)]) {
+        (inner, b) = scan::take_len(rest)?;
+    }
+    for number in [F_SOURCE, F_OPERATOR, F_GROUP] {
+        if let Some(rest) = b.strip_prefix(&[key(number, proto::WT_VARINT)]) {
+            b = scan::skip_varint(rest)?;
+        }
+    }
+    b.is_empty().then_some(inner)
+}
+
 /// [`Payload::check_encoded`] in one pass over the envelope's known fields with single-byte
 /// keys, as libnmsg, go-nmsg and this crate write them. `None` for anything else (unknown
 /// fields, wrong wire types, errors): the general parser decides then.
@@ -119,6 +144,9 @@ impl Payload {
     /// For pass-through of envelopes that stay encoded
     /// ([`crate::writer::Writer::write_encoded`]).
     pub fn check_encoded(envelope: &[u8]) -> Result<&[u8], ProtoError> {
+        if let Some(inner) = check_canonical(envelope) {
+            return Ok(inner);
+        }
         match check_encoded_fast(envelope) {
             Some(inner) => Ok(inner),
             None => Payload::check_encoded_general(envelope),
@@ -301,9 +329,13 @@ mod tests {
             if let Some(fast) = check_encoded_fast(&m) {
                 assert_eq!(Ok(fast), general, "{m:02x?}");
             }
+            if let Some(canonical) = check_canonical(&m) {
+                assert_eq!(Ok(canonical), general, "{m:02x?}");
+            }
             assert_eq!(Payload::check_encoded(&m), general);
         }
         assert_eq!(check_encoded_fast(&env), Some(&[9u8; 200][..]));
+        assert_eq!(check_canonical(&env), Some(&[9u8; 200][..]));
     }
 
     #[test]

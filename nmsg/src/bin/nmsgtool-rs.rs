@@ -12,7 +12,7 @@ mod json;
 mod sockspec;
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::net::UdpSocket;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -82,32 +82,43 @@ struct Outputs {
     written: u64,
 }
 
-/// Buffer size of file and pipe outputs and inputs: few system calls for JSON lines (NMSG
-/// containers of up to 1 MiB are written past the buffer, and the NMSG reader reads in large
-/// chunks past it too).
-const IO_BUF: usize = 1 << 20;
+/// JSON lines are rendered into one batch of this size, then written at once.
+const JSON_BATCH: usize = 1 << 20;
+
+/// The write buffer of outputs: it gathers container headers and tails and small writes;
+/// container bodies and JSON batches are larger and go past it without a copy.
+const WRITE_BUF: usize = 64 * 1024;
 
 fn open_write(path: &PathBuf) -> Result<Box<dyn Write>> {
     if path.as_os_str() == "-" {
         Ok(Box::new(BufWriter::with_capacity(
-            IO_BUF,
+            WRITE_BUF,
             io::stdout().lock(),
         )))
     } else {
         let f = File::create(path).with_context(|| format!("{}", path.display()))?;
-        Ok(Box::new(BufWriter::with_capacity(IO_BUF, f)))
+        Ok(Box::new(BufWriter::with_capacity(WRITE_BUF, f)))
     }
 }
 
-fn open_read(path: &PathBuf) -> Result<Box<dyn BufRead>> {
+/// An NMSG input, unbuffered: the stream reader reads in chunks of its own (a buffer here
+/// would only add a copy).
+fn open_nmsg(path: &PathBuf) -> Result<Box<dyn Read>> {
     if path.as_os_str() == "-" {
-        Ok(Box::new(BufReader::with_capacity(
-            IO_BUF,
-            io::stdin().lock(),
-        )))
+        Ok(Box::new(io::stdin().lock()))
     } else {
         let f = File::open(path).with_context(|| format!("{}", path.display()))?;
-        Ok(Box::new(BufReader::with_capacity(IO_BUF, f)))
+        Ok(Box::new(f))
+    }
+}
+
+/// A JSON lines input.
+fn open_lines(path: &PathBuf) -> Result<Box<dyn BufRead>> {
+    if path.as_os_str() == "-" {
+        Ok(Box::new(io::stdin().lock()))
+    } else {
+        let f = File::open(path).with_context(|| format!("{}", path.display()))?;
+        Ok(Box::new(BufReader::with_capacity(64 * 1024, f)))
     }
 }
 
@@ -179,7 +190,7 @@ impl Outputs {
     }
 
     /// Renders `p` at the end of the pending JSON lines, written out once they reach
-    /// [`IO_BUF`] (one copy of the text fewer than writing each line through the buffer).
+    /// [`JSON_BATCH`] (one copy of the text fewer than writing each line through a buffer).
     fn write_json(&mut self, p: &Payload) -> Result<()> {
         if self.json.is_none() {
             return Ok(());
@@ -188,7 +199,7 @@ impl Outputs {
             Ok(()) => self.line.push('\n'),
             Err(e) => eprintln!("nmsgtool-rs: payload {}/{}: {e:#}", p.vid, p.msgtype),
         }
-        if self.line.len() >= IO_BUF {
+        if self.line.len() >= JSON_BATCH {
             self.drain_json()?;
         }
         Ok(())
@@ -284,7 +295,7 @@ fn run(args: &Args) -> Result<()> {
     let mut out = Outputs::open(args)?;
     let budget = Budget(args.count);
     for path in &args.read {
-        let mut r = StreamReader::new(open_read(path)?, Limits::default());
+        let mut r = StreamReader::new(open_nmsg(path)?, Limits::default());
         // Payloads stay encoded from the input container to the output container.
         while let Some(p) = r.next_encoded() {
             if budget.done(&out) {
@@ -301,7 +312,7 @@ fn run(args: &Args) -> Result<()> {
         }
     }
     for path in &args.read_json {
-        let r = open_read(path)?;
+        let r = open_lines(path)?;
         for (n, line) in r.lines().enumerate() {
             if budget.done(&out) {
                 break;
