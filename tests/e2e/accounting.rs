@@ -54,6 +54,8 @@ struct Acct {
     sent: u64,
     ratelimited: u64,
     congested: u64,
+    /// `total-sampled`, present only when sampling held hits back.
+    sampled: u64,
 }
 
 fn parse_acct(text: &str) -> Acct {
@@ -65,6 +67,7 @@ fn parse_acct(text: &str) -> Acct {
             "total-sent" => a.sent = v,
             "total-ratelimited" => a.ratelimited = v,
             "total-congested" => a.congested = v,
+            "total-sampled" => a.sampled = v,
             _ => {}
         }
     }
@@ -253,10 +256,19 @@ async fn invariant_holds_for_stalled_and_fast_sessions() {
     assert_eq!(p.ratelimited, 0, "{p:?}");
     assert_eq!(l.filtered, l.sent + l.ratelimited + l.congested, "{l:?}");
     assert!(l.ratelimited > 0 && l.sent <= 20 * windows, "{l:?}");
-    // Sampling is not in the ACCT text: the rest of `filtered` is the sampled share.
-    let sampled_out = m.filtered - (m.sent + m.ratelimited + m.congested);
+    // The sampled session's counters add up with `total-sampled`, about half of them.
+    assert_eq!(
+        p.sampled + l.sampled,
+        0,
+        "no total-sampled without sampling"
+    );
+    assert_eq!(
+        m.filtered,
+        m.sent + m.ratelimited + m.congested + m.sampled,
+        "{m:?}"
+    );
     assert!(
-        sampled_out * 4 > m.filtered && sampled_out * 4 < m.filtered * 3,
+        m.sampled * 4 > m.filtered && m.sampled * 4 < m.filtered * 3,
         "about half sampled out: {m:?}"
     );
 
