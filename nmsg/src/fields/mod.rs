@@ -4,10 +4,19 @@
 //! in the fields its *fields table* names (`axa-protocol.md` §10, `nmsg-format.md` §4.10), and
 //! reports in each hit the `field_idx` (position of the field in the libnmsg module's field
 //! array, virtual fields included, `nmsg-format.md` §4) and `val_idx` (which value of a repeated
-//! field) that matched. [`extract`] walks the payload with [`FieldIter`](crate::proto::FieldIter)
-//! (no typed decode) and hands each [`Key`] to a callback; names are lower-cased into one stack
-//! [`NameBuf`](crate::dns::NameBuf) that the key borrows, so the common path allocates nothing.
-//! [`check`] answers whether a payload decodes at all, for the server's `errors` watches.
+//! field) that matched. [`extract()`] reads the raw protobuf (no typed decode) and hands each
+//! [`Key`] to a callback; names are lower-cased into one stack [`NameBuf`](crate::dns::NameBuf)
+//! that the key borrows, so the common path allocates nothing. [`check`] answers whether a
+//! payload decodes at all, for the server's `errors` watches.
+//!
+//! # How it stays fast
+//!
+//! One protobuf walk does both the decodability check (rules derived at compile time from
+//! [`crate::schema`], one table lookup per field) and the collection of the few fields that
+//! hold keys (kept on the stack, in wire order; a payload with more than a handful is walked a
+//! second time). Each DNS message is walked once; the owner of a record whose raw name bytes
+//! repeat the previous owner's (an RRset) is not read again; names are lower-cased as they are
+//! copied, in 8-byte words.
 //!
 //! # Which fields yield which keys
 //!
