@@ -17,6 +17,12 @@
 //!   caller drives, or unbuffered.
 //! - [`Input`]: the sans-IO reading engine (reassembly, loss counting, statistics);
 //!   [`reader::StreamReader`] and [`reader::DatagramReader`] are blocking loops over it.
+//! - Pass-through without decoding: readers hand out payloads still encoded with their
+//!   checked CRC ([`reader::StreamReader::next_encoded`], [`Payloads::next_encoded`]) and
+//!   writers take them as they are ([`writer::Writer::write_encoded_with_crc`]), as
+//!   `nmsgtool-rs -r in -w out` does.
+//! - A [`writer::Writer`] dropped with payloads pending sends them (errors are logged); call
+//!   [`writer::Writer::flush`] to see the error.
 //! - Data errors (a bad datagram, a CRC mismatch) are counted and skipped, never the end of an
 //!   input; I/O errors are the caller's ([`Error::is_data_error`]). Every decoder is bounded by
 //!   [`Limits`].
