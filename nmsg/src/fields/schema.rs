@@ -35,11 +35,9 @@ const MAX_NUMBER: usize = 128;
 /// The check rules of one message type.
 #[derive(Debug)]
 pub(crate) struct Rules {
-    /// By field number.
-    by_number: [Rule; MAX_NUMBER],
-    /// By field number: the bit of a required field (the i-th required field of the array has
-    /// bit i), 0 for the others.
-    required_bit: [u16; MAX_NUMBER],
+    /// By field number: the rule, and the bit of a required field (the i-th required field of
+    /// the array has bit i; 0 for the others). One load per field.
+    by_number: [(Rule, u16); MAX_NUMBER],
     /// All the required bits.
     required: u16,
     /// The field array, in order (the first required field missing names the error).
@@ -70,8 +68,7 @@ const fn wire_rule(w: Wire) -> Rule {
 
 const fn rules(fields: &'static [FieldDef], extra: &'static [(u32, Wire)]) -> Rules {
     let mut r = Rules {
-        by_number: [Rule::Unknown; MAX_NUMBER],
-        required_bit: [0; MAX_NUMBER],
+        by_number: [(Rule::Unknown, 0); MAX_NUMBER],
         required: 0,
         names: fields,
     };
@@ -82,10 +79,10 @@ const fn rules(fields: &'static [FieldDef], extra: &'static [(u32, Wire)]) -> Ru
         let n = f.number as usize;
         assert!(n < MAX_NUMBER, "field number beyond the check table");
         if n != 0 {
-            r.by_number[n] = rule(f);
+            r.by_number[n].0 = rule(f);
             if matches!(f.label, Label::Required) {
                 assert!(nreq < 16, "more required fields than the check tracks");
-                r.required_bit[n] = 1 << nreq;
+                r.by_number[n].1 = 1 << nreq;
                 r.required |= 1 << nreq;
                 nreq += 1;
             }
@@ -96,7 +93,7 @@ const fn rules(fields: &'static [FieldDef], extra: &'static [(u32, Wire)]) -> Ru
     while i < extra.len() {
         let n = extra[i].0 as usize;
         assert!(n < MAX_NUMBER, "field number beyond the check table");
-        r.by_number[n] = wire_rule(extra[i].1);
+        r.by_number[n].0 = wire_rule(extra[i].1);
         i += 1;
     }
     r
@@ -107,8 +104,7 @@ const N_SCHEMAS: usize = SCHEMAS.len();
 const fn all_rules() -> [Rules; N_SCHEMAS] {
     let mut out = [const {
         Rules {
-            by_number: [Rule::Unknown; MAX_NUMBER],
-            required_bit: [0; MAX_NUMBER],
+            by_number: [(Rule::Unknown, 0); MAX_NUMBER],
             required: 0,
             names: &[],
         }
@@ -203,10 +199,11 @@ where
         if number == 0 || number > (1 << 29) - 1 {
             return Err(ProtoError::BadFieldNumber(number));
         }
-        let (rule, req) = match rules.by_number.get(number as usize) {
-            Some(&r) => (r, rules.required_bit[number as usize]),
-            None => (Rule::Unknown, 0),
-        };
+        let (rule, req) = rules
+            .by_number
+            .get(number as usize)
+            .copied()
+            .unwrap_or((Rule::Unknown, 0));
         let number = number as u32;
         let wt = (key & 7) as u8;
         if wt == WT_LEN {
