@@ -6,13 +6,12 @@ use std::fmt::Write as _;
 use super::dns_message::{parse, Parsed, Rr};
 use super::names::{class_name, opcode_name, rcode_name, rrtype_name};
 use super::rdata::rdata_text;
-use crate::dns::write_name;
 
 fn rr_line(out: &mut String, m: &Parsed, rr: &Rr, question: bool) {
     if question {
         out.push(';');
     }
-    let _ = write_name(m.name(rr), out);
+    super::text::dns_name(out, m.name(rr));
     if !question {
         let _ = write!(out, " {}", rr.ttl);
     }

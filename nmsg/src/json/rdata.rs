@@ -15,7 +15,6 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 
 use super::names::rrtype_name;
-use crate::dns::write_name;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Rdf {
@@ -389,7 +388,7 @@ fn fields(out: &mut String, rdata: &[u8], layout: &[Rdf]) -> Result<(), Fail> {
         match f {
             Name => {
                 let n = len_uname(s)?;
-                let _ = write_name(&s[..n], out);
+                super::text::dns_name(out, &s[..n]);
                 out.push(' ');
                 s = &s[n..];
             }

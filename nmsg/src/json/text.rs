@@ -74,11 +74,9 @@ pub(crate) fn string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Appends the presentation form of the wire name `wire` as a JSON string: what
-/// [`crate::dns::write_name`] writes, JSON-escaped, in one pass without an intermediate
-/// string (labels of plain characters are copied whole).
-pub(crate) fn name(out: &mut String, wire: &[u8]) {
-    out.push('"');
+/// Appends the presentation form of the wire name `wire`, byte for byte as
+/// [`crate::dns::write_name`] writes it (see there), labels of plain characters copied whole.
+pub(crate) fn dns_name(out: &mut String, wire: &[u8]) {
     let mut rest = wire;
     let mut wrote_label = false;
     while let Some((&len, tail)) = rest.split_first() {
@@ -87,23 +85,21 @@ pub(crate) fn name(out: &mut String, wire: &[u8]) {
         }
         let n = usize::from(len).min(tail.len());
         let (label, after) = tail.split_at(n);
-        let plain = |c: u8| matches!(c, b'!'..=b'~') && !matches!(c, b'.' | b'\\' | b'"');
+        let plain = |c: u8| matches!(c, b'!'..=b'~') && !matches!(c, b'.' | b'\\');
         match label.iter().all(|&c| plain(c)) {
-            // Printable ASCII only: each byte is its char.
-            true => out.extend(label.iter().map(|&c| char::from(c))),
+            // Printable ASCII: valid UTF-8.
+            true => out.push_str(std::str::from_utf8(label).unwrap_or_default()),
             false => {
                 for &c in label {
                     match c {
-                        // Presentation `\.` and `\\`, then JSON-escaped.
-                        b'.' => out.push_str("\\\\."),
-                        b'\\' => out.push_str("\\\\\\\\"),
-                        b'"' => out.push_str("\\\""),
+                        b'.' | b'\\' => {
+                            out.push('\\');
+                            out.push(char::from(c));
+                        }
                         b'!'..=b'~' => out.push(char::from(c)),
                         _ => {
-                            // Presentation `\DDD`, its backslash JSON-escaped.
-                            out.push_str("\\\\");
-                            let d = [b'0' + c / 100, b'0' + (c / 10) % 10, b'0' + c % 10];
-                            out.push_str(std::str::from_utf8(&d).unwrap_or_default());
+                            out.push('\\');
+                            uint_pad(out, u64::from(c), 3);
                         }
                     }
                 }
@@ -116,6 +112,15 @@ pub(crate) fn name(out: &mut String, wire: &[u8]) {
     if !wrote_label {
         out.push('.');
     }
+}
+
+/// Appends the presentation form of the wire name `wire` as a JSON string (escaped only when
+/// it holds a `\\` or a `"`).
+pub(crate) fn name(out: &mut String, wire: &[u8]) {
+    out.push('"');
+    let start = out.len();
+    dns_name(out, wire);
+    escape_tail(out, start);
     out.push('"');
 }
 
@@ -570,7 +575,7 @@ mod tests {
     }
 
     #[test]
-    fn names_match_presentation_then_escape() {
+    fn names_match_write_name_then_escape() {
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = || {
             seed ^= seed << 13;
@@ -609,6 +614,9 @@ mod tests {
             let mut got = String::new();
             name(&mut got, &wire);
             assert_eq!(got, want, "{wire:02x?}");
+            got.clear();
+            dns_name(&mut got, &wire);
+            assert_eq!(got, pres, "{wire:02x?}");
         }
     }
 
