@@ -1,6 +1,6 @@
 //! Whole-process benchmark: CPU seconds the real `sratunnel` binary spends per hit, fed by a
 //! fast local feeder (a minimal fake server on 127.0.0.1 that answers the start-up sequence
-//! and then pushes pre-encoded WHIT frames of a ~280-byte SIE dnsdedupe payload as fast as
+//! and then pushes pre-encoded WHIT frames of a ~300-byte SIE dnsdedupe payload as fast as
 //! TCP takes them), writing to an NMSG file and to NMSG over UDP, with and without `-z`.
 //! Every run checks that every hit reached the output (file read back, datagrams counted).
 //!
