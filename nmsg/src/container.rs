@@ -136,38 +136,45 @@ impl Container {
             sequence: None,
             sequence_id: None,
         };
-        if c.scan_fast() {
-            return Ok(c);
+        if !c.scan_fast() {
+            c.scan_general()?;
         }
-        c.payloads = 0;
-        c.crcs = 0;
-        c.crc_start = body_len;
-        c.sequence = None;
-        c.sequence_id = None;
-        let mut fields = FieldIter::new(&c.body);
+        Ok(c)
+    }
+
+    /// The top-level scan of [`Container::from_body`] through the general parser (any
+    /// encoding, exact errors).
+    fn scan_general(&mut self) -> Result<()> {
+        let body_len = self.body.len();
+        self.payloads = 0;
+        self.crcs = 0;
+        self.crc_start = body_len;
+        self.sequence = None;
+        self.sequence_id = None;
+        let mut fields = FieldIter::new(&self.body);
         loop {
             let at = body_len - fields.rest().len();
             let Some(field) = fields.next() else { break };
             let f = field?;
-            if f.number == F_CRCS && c.crc_start == body_len {
-                c.crc_start = at;
+            if f.number == F_CRCS && self.crc_start == body_len {
+                self.crc_start = at;
             }
             match (f.number, f.value) {
-                (F_PAYLOADS, Value::Len(_)) => c.payloads += 1,
-                (F_CRCS, Value::Varint(_)) => c.crcs += 1,
+                (F_PAYLOADS, Value::Len(_)) => self.payloads += 1,
+                (F_CRCS, Value::Varint(_)) => self.crcs += 1,
                 (F_CRCS, Value::Len(packed)) => {
                     for v in proto::packed_varints(packed) {
                         v?;
-                        c.crcs += 1;
+                        self.crcs += 1;
                     }
                 }
-                (F_SEQUENCE, v) => c.sequence = Some(v.varint(F_SEQUENCE)? as u32),
-                (F_SEQUENCE_ID, v) => c.sequence_id = Some(v.varint(F_SEQUENCE_ID)?),
+                (F_SEQUENCE, v) => self.sequence = Some(v.varint(F_SEQUENCE)? as u32),
+                (F_SEQUENCE_ID, v) => self.sequence_id = Some(v.varint(F_SEQUENCE_ID)?),
                 (F_PAYLOADS | F_CRCS, _) => return Err(ProtoError::WrongWireType(f.number).into()),
                 _ => {}
             }
         }
-        Ok(c)
+        Ok(())
     }
 
     /// The top-level scan of [`Container::from_body`] for bodies of single-byte keys and
@@ -686,6 +693,61 @@ mod tests {
         ));
         assert!(it.next_encoded().unwrap().is_ok());
         assert!(it.next_encoded().is_none());
+    }
+
+    #[test]
+    fn fast_scan_agrees_with_the_general_parser() {
+        let ps: Vec<_> = (0..4).map(payload).collect();
+        let mut b = ContainerBuilder::new();
+        ps.iter().for_each(|p| b.push(p));
+        let mut body = Vec::new();
+        b.write_body(
+            Some(Sequence {
+                sequence: 300,
+                sequence_id: 1 << 40,
+            }),
+            &mut body,
+        );
+        let mut seed = 0x1234_5678_9abc_def1u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let summary = |c: &Container| (c.payloads, c.crcs, c.crc_start, c.sequence, c.sequence_id);
+        for round in 0..20_000 {
+            let mut m = body.clone();
+            if round > 0 {
+                for _ in 0..1 + next() % 3 {
+                    let i = (next() as usize) % m.len().max(1);
+                    match next() % 3 {
+                        0 if i < m.len() => m[i] = next() as u8,
+                        1 => m.truncate(i),
+                        _ => m.insert(i.min(m.len()), next() as u8),
+                    }
+                }
+            }
+            let fresh = || Container {
+                flags: 0,
+                body: Bytes::from(m.clone()),
+                payloads: 0,
+                crcs: 0,
+                crc_start: m.len(),
+                sequence: None,
+                sequence_id: None,
+            };
+            let (mut fast, mut general) = (fresh(), fresh());
+            let general_ok = general.scan_general().is_ok();
+            if fast.scan_fast() {
+                assert!(general_ok, "{m:02x?}");
+                assert_eq!(summary(&fast), summary(&general), "{m:02x?}");
+                // Iterating finds the same payloads and CRCs either way.
+                let a: Vec<_> = fast.payloads().map(|r| r.is_ok()).collect();
+                let b: Vec<_> = general.payloads().map(|r| r.is_ok()).collect();
+                assert_eq!(a, b);
+            }
+        }
     }
 
     #[test]
