@@ -21,7 +21,7 @@ use crate::transport::BoxIo;
 /// libaxa's keepalive period.
 pub const KEEPALIVE: Duration = Duration::from_secs(30);
 /// The most frames handled in a row before the connection looks at requests and timers (and
-/// hands a batch to the [`HitSink`]): about one [`READ_BUFFER`] of typical WHITs.
+/// hands a batch to the [`HitSink`]): about one 256 KiB read of typical WHITs.
 pub const FRAME_BATCH: usize = 1024;
 /// How long a closing session waits for the reply of a pending request.
 pub const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -31,7 +31,9 @@ pub const CLOSE_GRACE: Duration = Duration::from_secs(2);
 pub enum Event {
     /// The server HELLO (the connection already answered it).
     Hello(Hello),
-    /// A watch hit; decode it with [`crate::session::hit::owned_hit`] when needed.
+    /// A watch hit; decode it with [`crate::session::hit::owned_hit`] when needed. Sessions
+    /// opened with [`crate::Client::connect_with_hits`] hand hits to their
+    /// [`HitSink`] instead.
     Hit {
         /// The tag of the watch that matched.
         tag: u16,
@@ -49,8 +51,8 @@ pub enum Event {
         /// True for ERROR.
         error: bool,
     },
-    /// Any other message no request was waiting for (replies to [`Client::send`]
-    /// (crate::Client::send), unexpected replies, WLIST/CLIST...).
+    /// Any other message no request was waiting for (replies to
+    /// [`Client::send`](crate::Client::send), unexpected replies, WLIST/CLIST...).
     Message {
         /// Header tag.
         tag: u16,
