@@ -195,7 +195,9 @@ impl DatagramSource for &UdpSocket {
 #[derive(Debug)]
 pub struct DatagramReader<S> {
     source: S,
-    buf: BytesMut,
+    /// The receive buffer, allocated and zeroed once; each datagram is copied out at its own
+    /// size (rather than a fresh 64 KiB buffer zeroed per datagram).
+    buf: Vec<u8>,
     input: Input,
 }
 
@@ -210,7 +212,7 @@ impl<S: DatagramSource> DatagramReader<S> {
     pub fn with_input(source: S, input: Input) -> DatagramReader<S> {
         DatagramReader {
             source,
-            buf: BytesMut::new(),
+            buf: vec![0; MAX_DATAGRAM],
             input,
         }
     }
@@ -255,10 +257,9 @@ impl<S: DatagramSource> DatagramReader<S> {
             if let Some(r) = next(&mut self.input) {
                 return Some(r);
             }
-            self.buf.resize(MAX_DATAGRAM, 0);
             match self.source.recv_datagram(&mut self.buf) {
                 Ok((n, sender)) => {
-                    let d = self.buf.split_to(n).freeze();
+                    let d = Bytes::copy_from_slice(&self.buf[..n.min(self.buf.len())]);
                     if let Err(e) = self.input.push_datagram(d, sender, Instant::now()) {
                         return Some(Err(e));
                     }
