@@ -1,7 +1,8 @@
 //! The shared watch index (architecture step 2).
 //!
 //! Every session's watches live in one index: IPv4 and IPv6 prefix tables
-//! ([`ip_table`]), a domain table with exact and `*.` wildcard names ([`name_table`]), a
+//! ([`v4_table`], [`v6_table`] over [`ip_table`]; both sharded, so a change rebuilds one
+//! shard), a domain table with exact and `*.` wildcard names ([`name_table`]), a
 //! per-channel list and an error-watch list. Each stored value is an [`Entry`]: the
 //! (session, tag) pair to report.
 //!
@@ -30,6 +31,7 @@ pub mod pattern;
 pub mod shared;
 pub mod snapshot;
 pub mod v4_table;
+pub mod v6_table;
 
 pub use pattern::{PatternError, WatchPattern};
 pub use shared::{IndexError, IndexReader, Master, SharedIndex};

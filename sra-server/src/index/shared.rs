@@ -13,6 +13,7 @@ use super::name_table::{self, NameIndex, NameShard};
 use super::pattern::{Part, WatchPattern};
 use super::snapshot::{ChannelLists, Snapshot};
 use super::v4_table::{self, V4Table};
+use super::v6_table::{self, V6Index};
 use super::{Entry, SessionId, Tag};
 
 /// A refused index change.
@@ -46,14 +47,19 @@ struct SessionWatches<S> {
 /// items only (a change costs O(shard), not O(all watches)).
 /// An IPv4 shard item: masked address, prefix length, entry.
 type V4Item = (u32, u8, Entry);
+/// An IPv6 shard item: masked address, prefix length, entry.
+type V6Item = (u128, u8, Entry);
 /// A name shard item: lower-case wire name, wildcard flag, entry.
 type NameItem = (Box<[u8]>, bool, Entry);
 
 #[derive(Debug)]
 struct ShardStores {
     v4: Vec<BTreeSet<V4Item>>,
+    /// `v6_table::SHARDS` shards, then the short prefixes.
+    v6: Vec<BTreeSet<V6Item>>,
     names: Vec<BTreeSet<NameItem>>,
     dirty_v4: u64,
+    dirty_v6: u128,
     dirty_names: u64,
 }
 
@@ -61,8 +67,10 @@ impl ShardStores {
     fn new() -> Self {
         ShardStores {
             v4: vec![BTreeSet::new(); v4_table::SHARDS],
+            v6: vec![BTreeSet::new(); v6_table::SHARDS + 1],
             names: vec![BTreeSet::new(); name_table::SHARDS],
             dirty_v4: 0,
+            dirty_v6: 0,
             dirty_names: 0,
         }
     }
@@ -79,6 +87,16 @@ impl ShardStores {
                     }
                     self.dirty_v4 |= 1 << s;
                 }
+            }
+            WatchPattern::Ip(IpNet::V6(n)) => {
+                let (key, len) = (u128::from(n.addr()), n.prefix_len());
+                let s = v6_table::slot_of(key, len);
+                if insert {
+                    self.v6[s].insert((key, len, e));
+                } else {
+                    self.v6[s].remove(&(key, len, e));
+                }
+                self.dirty_v6 |= 1 << s;
             }
             WatchPattern::Dns { name, wild } => {
                 let s = name_table::shard_of(name);
@@ -317,14 +335,18 @@ impl<S: Clone> Master<S> {
         };
         st.dirty_v4 = 0;
         st.dirty_names = 0;
-        let v6 = if is(Part::V6) {
-            Arc::new(IpTable::build(self.all().filter_map(|(e, p)| match p {
-                WatchPattern::Ip(IpNet::V6(n)) => Some((u128::from(n.addr()), n.prefix_len(), e)),
-                _ => None,
-            })))
+        let v6 = if st.dirty_v6 != 0 {
+            let mut tables = prev.v6.tables().to_vec();
+            for (i, t) in tables.iter_mut().enumerate() {
+                if st.dirty_v6 & (1 << i) != 0 {
+                    *t = Arc::new(IpTable::build(st.v6[i].iter().copied()));
+                }
+            }
+            V6Index::from_tables(tables)
         } else {
             prev.v6.clone()
         };
+        st.dirty_v6 = 0;
         let channels = if is(Part::Channels) {
             Arc::new(ChannelLists::build(self.all().filter_map(
                 |(e, p)| match p {
@@ -554,9 +576,28 @@ mod tests {
             .filter(|(a, b)| !Arc::ptr_eq(a, b))
             .count();
         assert_eq!(changed, 1);
+        // An IPv6 change rebuilds one shard; a short IPv6 prefix only the short table.
+        idx.update(|m| m.add_watch(a, Tag(3), ip_watch("2001:db8::/48").unwrap()))
+            .unwrap();
+        let s3 = idx.snapshot();
+        idx.update(|m| m.add_watch(a, Tag(4), ip_watch("2001:db8:1::/48").unwrap()))
+            .unwrap();
+        idx.update(|m| m.add_watch(a, Tag(5), ip_watch("2000::/8").unwrap()))
+            .unwrap();
+        let s4 = idx.snapshot();
+        let changed: Vec<usize> = (0..s3.v6.tables().len())
+            .filter(|&i| !Arc::ptr_eq(&s3.v6.tables()[i], &s4.v6.tables()[i]))
+            .collect();
+        assert!(
+            changed.len() <= 2 && changed.contains(&v6_table::SHARDS),
+            "{changed:?}"
+        );
+        let mut hits = Vec::new();
+        s4.match_ip("2001:db8:1::7".parse().unwrap(), |e| hits.push(e.tag.0));
+        assert_eq!(hits, [4, 5]);
         // No change, no publication.
         idx.update(|_| ());
-        assert_eq!(idx.snapshot().version(), s2.version());
+        assert_eq!(idx.snapshot().version(), s4.version());
     }
 
     #[test]
@@ -623,7 +664,7 @@ mod tests {
                         let len = if a.is_ipv4() {
                             *rng.pick(&[32u8, 24, 16, 12, 8, 5, 1])
                         } else {
-                            *rng.pick(&[128u8, 112, 104, 32])
+                            *rng.pick(&[128u8, 112, 104, 32, 16])
                         };
                         WatchPattern::ip(a, len).unwrap()
                     } else {

@@ -3,9 +3,9 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use super::ip_table::IpTable;
 use super::name_table::NameIndex;
 use super::v4_table::{self, V4Table};
+use super::v6_table::V6Index;
 use super::{Entry, SessionId, Span};
 
 /// The highest channel number (AXA_OP_CH_MAX).
@@ -52,7 +52,7 @@ pub struct Snapshot<S> {
     /// The [`v4_table::SHARDS`] IPv4 shards.
     pub(crate) v4: Vec<Arc<V4Table>>,
     pub(crate) v4_len: usize,
-    pub(crate) v6: Arc<IpTable<u128>>,
+    pub(crate) v6: V6Index,
     pub(crate) names: NameIndex,
     pub(crate) channels: Arc<ChannelLists>,
     pub(crate) errors: Arc<[Entry]>,
@@ -65,7 +65,7 @@ impl<S> Default for Snapshot<S> {
         Snapshot {
             v4: (0..v4_table::SHARDS).map(|_| Arc::default()).collect(),
             v4_len: 0,
-            v6: Arc::default(),
+            v6: V6Index::default(),
             names: NameIndex::default(),
             channels: Arc::default(),
             errors: Arc::from(Vec::new()),
