@@ -194,10 +194,14 @@ impl Connection {
                             Some(Err(e)) => break Some(describe(&e)),
                             None => break Some("server closed the connection".to_owned()),
                         };
-                        if let Err(reason) =
-                            self.on_frame(f, &mut pending, &mut list_deadline).await
-                        {
-                            break Some(reason);
+                        // Hits for the sink are taken synchronously, without building the
+                        // (large) future of on_frame for each.
+                        if let Some(f) = self.take_hit(f) {
+                            if let Err(reason) =
+                                self.on_frame(f, &mut pending, &mut list_deadline).await
+                            {
+                                break Some(reason);
+                            }
                         }
                         handled += 1;
                         if handled == FRAME_BATCH || (pending.is_none() && !queue.is_empty()) {
@@ -267,6 +271,22 @@ impl Connection {
         Ok(())
     }
 
+    /// Hands a WATCH HIT to the sink, if there is one; other frames are given back.
+    fn take_hit(&mut self, frame: Frame) -> Option<Frame> {
+        let Some(sink) = self.hits.as_mut() else {
+            return Some(frame);
+        };
+        if frame.op() != Op::Whit {
+            return Some(frame);
+        }
+        let tag = frame.tag();
+        tracing::trace!(tag, op = %Op::Whit, "received");
+        if let Message::Whit(whit) = frame.into_message() {
+            sink.push(tag, whit);
+        }
+        None
+    }
+
     async fn on_frame(
         &mut self,
         frame: Frame,
@@ -274,15 +294,6 @@ impl Connection {
         list_deadline: &mut Option<Instant>,
     ) -> Result<(), String> {
         let tag = frame.tag();
-        if frame.op() == Op::Whit {
-            if let Some(sink) = self.hits.as_mut() {
-                tracing::trace!(tag, op = %Op::Whit, "received");
-                if let Message::Whit(whit) = frame.into_message() {
-                    sink.push(tag, whit);
-                }
-                return Ok(());
-            }
-        }
         let msg = frame.message().map_err(|e| e.to_string())?;
         tracing::trace!(tag, op = %msg.op(), "received");
         if let Message::Hello(h) = &msg {
