@@ -215,6 +215,32 @@ fn check_rules_are_the_old_tables() {
     }
 }
 
+#[test]
+fn many_key_fields_give_the_same_keys() {
+    // More key fields than the extractor keeps on the stack: the second-walk path.
+    use nmsg::proto::{put_bytes_field, put_varint_field};
+    for n in [0usize, 1, 7, 8, 9, 20, 300] {
+        let mut p = Vec::new();
+        put_bytes_field(&mut p, 1, b"\x07Example\x03COM\x00");
+        put_varint_field(&mut p, 2, 2);
+        put_varint_field(&mut p, 3, 1);
+        for i in 0..n {
+            let ns = format!("ns{i}");
+            let mut rdata = vec![ns.len() as u8];
+            rdata.extend_from_slice(ns.as_bytes());
+            rdata.extend_from_slice(b"\x07Example\x03COM\x00");
+            put_bytes_field(&mut p, 5, &rdata);
+        }
+        put_bytes_field(&mut p, 14, &[192, 0, 2, 1]);
+        put_bytes_field(&mut p, 16, b"\x03COM\x00");
+        let keys = same(2, 1, &p);
+        assert_eq!(keys, n + 3, "{n} rdata");
+        // The same fields as base:dns (rrname 1, rdata 5, qname 7).
+        put_bytes_field(&mut p, 7, b"\x03www\x00");
+        same(1, 7, &p);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
