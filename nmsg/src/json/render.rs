@@ -87,6 +87,13 @@ impl<'a> Fields<'a> {
         self.last(self.schema.field_idx(name)?)
     }
 
+    /// The number of values of the field named `name`.
+    pub fn count(&self, name: &str) -> usize {
+        self.schema
+            .field_idx(name)
+            .map_or(0, |idx| self.all(idx).count())
+    }
+
     /// The values of the field named `name`.
     pub fn named(&self, name: &str) -> Vec<Value<'a>> {
         self.schema

@@ -68,17 +68,19 @@ impl<'a> Virtuals<'a> {
             (1, 9) => {
                 let qip = bytes(f.by_name("query_ip")).map_or(0, <[u8]>::len);
                 let rip = bytes(f.by_name("response_ip")).map_or(0, <[u8]>::len);
-                let qp = f.named("query_packet");
-                if qp.len() == 1 {
-                    v.dnsqr_query = bytes(Some(qp[0])).and_then(|p| udp_payload(p, qip));
+                // One packet each (the usual case) is read without collecting the values.
+                if f.count("query_packet") == 1 {
+                    v.dnsqr_query =
+                        bytes(f.by_name("query_packet")).and_then(|p| udp_payload(p, qip));
                 }
-                let rp = f.named("response_packet");
-                if rp.len() == 1 {
-                    v.dnsqr_response = bytes(Some(rp[0]))
+                let responses = f.count("response_packet");
+                if responses == 1 {
+                    v.dnsqr_response = bytes(f.by_name("response_packet"))
                         .and_then(|p| udp_payload(p, rip))
                         .map(Cow::Borrowed);
-                } else if rp.len() > 1 {
-                    let frags: Option<Vec<_>> = rp
+                } else if responses > 1 {
+                    let frags: Option<Vec<_>> = f
+                        .named("response_packet")
                         .iter()
                         .map(|p| bytes(Some(*p)).and_then(ipdg::parse))
                         .collect();
@@ -121,30 +123,35 @@ fn dnsqr_delay(f: &Fields<'_>) -> Option<f64> {
     if varint(f.by_name("type")) != Some(1) {
         return None;
     }
-    let qs = f.named("query_time_sec");
-    let qn = f.named("query_time_nsec");
-    let rs = f.named("response_time_sec");
-    let rn = f.named("response_time_nsec");
-    if qs.len() != 1 || qn.len() != 1 || rs.len() != rn.len() || rs.is_empty() {
+    let responses = f.count("response_time_sec");
+    if f.count("query_time_sec") != 1
+        || f.count("query_time_nsec") != 1
+        || f.count("response_time_nsec") != responses
+        || responses == 0
+    {
         return None;
     }
-    let q_sec = varint(Some(qs[0]))? as i64;
-    let q_nsec = i64::from(varint(Some(qn[0]))? as u32 as i32);
-    let one = |i: usize| -> Option<f64> {
-        let mut sec = (varint(Some(rs[i]))? as i64).wrapping_sub(q_sec);
-        let mut nsec = i64::from(varint(Some(rn[i]))? as u32 as i32) - q_nsec;
+    let q_sec = varint(f.by_name("query_time_sec"))? as i64;
+    let q_nsec = i64::from(varint(f.by_name("query_time_nsec"))? as u32 as i32);
+    let one = |rs: Option<Value<'_>>, rn: Option<Value<'_>>| -> Option<f64> {
+        let mut sec = (varint(rs)? as i64).wrapping_sub(q_sec);
+        let mut nsec = i64::from(varint(rn)? as u32 as i32) - q_nsec;
         if nsec < 0 {
             sec -= 1;
             nsec += 1_000_000_000;
         }
         Some(sec as f64 + nsec as f64 / 1e9)
     };
-    if rs.len() == 1 {
-        return one(0);
+    if responses == 1 {
+        return one(
+            f.by_name("response_time_sec"),
+            f.by_name("response_time_nsec"),
+        );
     }
+    let (rs, rn) = (f.named("response_time_sec"), f.named("response_time_nsec"));
     let mut max = 0.0f64;
-    for i in 0..rs.len() {
-        let d = one(i)?;
+    for (s, n) in rs.iter().zip(&rn) {
+        let d = one(Some(*s), Some(*n))?;
         if d > max {
             max = d;
         }
