@@ -31,9 +31,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const CHANNEL: u16 = 204;
 const OP_WHIT: u8 = 5;
 
-/// User + system CPU time of the whole process, from /proc/self/stat (Linux), in seconds.
-fn process_cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+/// User + system CPU seconds from a /proc `stat` line: (command name, seconds).
+fn stat_cpu(stat: &str) -> (String, f64) {
+    let name = stat
+        .split_once('(')
+        .and_then(|(_, r)| r.rsplit_once(')'))
+        .map_or("", |(n, _)| n);
     // After the ")" that ends the command name: state, ppid, ... utime (11), stime (12).
     let f: Vec<&str> = stat
         .rsplit(')')
@@ -42,8 +45,44 @@ fn process_cpu() -> f64 {
         .split_whitespace()
         .collect();
     let num = |i: usize| f.get(i).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
-    let ticks = num(11) + num(12);
-    ticks as f64 / 100.0
+    (name.to_string(), (num(11) + num(12)) as f64 / 100.0)
+}
+
+/// CPU seconds of this process's threads by role, from /proc/self/task (Linux): (server
+/// runtime workers, feeder, everything else: the client on the main thread).
+fn cpu_by_role() -> [f64; 3] {
+    let mut r = [0.0; 3];
+    for t in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+        let (name, secs) = stat_cpu(&stat);
+        let i = match name.as_str() {
+            "tokio-rt-worker" => 0,
+            "feeder" => 1,
+            _ => 2,
+        };
+        r[i] += secs;
+    }
+    r
+}
+
+/// Minor page faults of the whole process so far (/proc/self/stat field 10).
+fn minor_faults() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    after
+        .split_whitespace()
+        .nth(7)
+        .and_then(|x| x.parse().ok())
+        .unwrap_or(0)
+}
+
+/// CPU seconds of the calling thread.
+fn thread_cpu() -> f64 {
+    stat_cpu(&std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default()).1
 }
 
 /// (read, write) system calls of the whole process so far, from /proc/self/io (Linux).
@@ -57,12 +96,13 @@ fn syscalls() -> (u64, u64) {
     (get("syscr:"), get("syscw:"))
 }
 
-/// Seals `total` bytes in 16 KiB records with AES-256-GCM on this thread; returns bytes/s.
-fn ring_seal_rate(total: u64) -> f64 {
+/// Seals `total` bytes in 16 KiB records with AES-256-GCM on this thread; returns (wall
+/// seconds, thread CPU seconds).
+fn ring_seal(total: u64) -> (f64, f64) {
     let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &[7u8; 32]).unwrap());
     let mut rec = vec![0x5au8; 16 * 1024];
     let records = total.div_ceil(rec.len() as u64).max(1);
-    let t0 = Instant::now();
+    let (t0, c0) = (Instant::now(), thread_cpu());
     for i in 0..records {
         let mut n = [0u8; 12];
         n[4..].copy_from_slice(&i.to_be_bytes());
@@ -71,7 +111,7 @@ fn ring_seal_rate(total: u64) -> f64 {
             .unwrap();
         let _ = std::hint::black_box(tag);
     }
-    (records * rec.len() as u64) as f64 / t0.elapsed().as_secs_f64()
+    (t0.elapsed().as_secs_f64(), thread_cpu() - c0)
 }
 
 fn config(dir: &std::path::Path) -> Result<Config> {
@@ -180,7 +220,7 @@ async fn run(secs: f64, body_len: usize) -> Result<()> {
             .spawn(move || {
                 let mut d = Dispatcher::new(&idx);
                 let keys = MatchKeys::default();
-                let body = Bytes::from(vec![0x42u8; body_len]);
+                let body = vec![0x42u8; body_len];
                 let obs = Observation {
                     channel: CHANNEL,
                     meta: HitMeta::Nmsg {
@@ -199,7 +239,7 @@ async fn run(secs: f64, body_len: usize) -> Result<()> {
                         continue;
                     }
                     for _ in 0..64 {
-                        d.dispatch(&obs, 0, || body.clone());
+                        d.dispatch(&obs, 0, || Bytes::copy_from_slice(&body));
                     }
                     offered.fetch_add(64, Ordering::Relaxed);
                 }
@@ -211,7 +251,7 @@ async fn run(secs: f64, body_len: usize) -> Result<()> {
     let (mut have, mut frames, mut bytes) = (0usize, 0u64, 0u64);
     let warm = Instant::now() + Duration::from_millis(500);
     // At the end of the warm-up: time, process CPU, frames, bytes, system calls.
-    type Mark = (Instant, f64, u64, u64, (u64, u64));
+    type Mark = (Instant, [f64; 3], u64, u64, (u64, u64), u64);
     let mut start: Option<Mark> = None;
     let measured = Duration::from_secs_f64(secs);
     loop {
@@ -235,15 +275,27 @@ async fn run(secs: f64, body_len: usize) -> Result<()> {
         have -= pos;
         let now = Instant::now();
         match start {
-            None if now >= warm => start = Some((now, process_cpu(), frames, bytes, syscalls())),
+            None if now >= warm => {
+                start = Some((
+                    now,
+                    cpu_by_role(),
+                    frames,
+                    bytes,
+                    syscalls(),
+                    minor_faults(),
+                ))
+            }
             Some((t0, ..)) if now - t0 >= measured => break,
             _ => {}
         }
     }
-    let (t0, cpu0, f0, b0, (r0, w0)) = start.context("no measurement")?;
+    let (t0, cpu0, f0, b0, (_, w0), pf0) = start.context("no measurement")?;
     let wall = t0.elapsed().as_secs_f64();
-    let cpu = process_cpu() - cpu0;
-    let (r1, w1) = syscalls();
+    let cpu1 = cpu_by_role();
+    let [srv, feed, client] = [0, 1, 2].map(|i| cpu1[i] - cpu0[i]);
+    let cpu = srv + feed + client;
+    let (_, w1_sys) = syscalls();
+    let pf = minor_faults() - pf0;
     stop.store(true, Ordering::Relaxed);
     let _ = feeder.join();
     let (hits, volume) = (frames - f0, bytes - b0);
@@ -252,33 +304,48 @@ async fn run(secs: f64, body_len: usize) -> Result<()> {
     server.shutdown().await;
 
     let tls_rate = volume as f64 / wall;
-    let seal_rate = ring_seal_rate(volume);
+    // ring seals the same volume right after the run, on one thread; wall and CPU time.
+    let (seal_wall, seal_cpu) = ring_seal(volume);
+    let seal_rate = volume as f64 / seal_wall;
+    let per_hit = |secs: f64| secs * 1e9 / hits as f64;
     println!(
         "cipher suite: {suite}; hit body {body_len} B, frame {} B",
         body_len + 28
     );
     println!(
         "TLS client received {hits} WHIT frames, {:.1} MB in {wall:.2} s: {:.0} MB/s, {:.2} M \
-         hits/s; process CPU {:.2} s = {:.0} ns per hit (server + feeder + client)",
+         hits/s",
         volume as f64 / 1e6,
         tls_rate / 1e6,
         hits as f64 / wall / 1e6,
-        cpu,
-        cpu * 1e9 / hits as f64,
     );
     println!(
-        "system calls per hit: {:.3} reads (client), {:.3} writes (server)",
-        (r1 - r0) as f64 / hits as f64,
-        (w1 - w0) as f64 / hits as f64
+        "CPU per hit: server {:.0} ns (runtime workers: session writer, TLS, kernel send), \
+         feeder {:.0} ns (dispatch), client {:.0} ns (TLS decrypt, kernel receive); total {:.2} \
+         CPU-s over {wall:.2} s",
+        per_hit(srv),
+        per_hit(feed),
+        per_hit(client),
+        cpu
     );
     println!(
-        "ring AES-256-GCM sealing the same {:.1} MB on one core: {:.0} MB/s",
+        "per hit: {:.3} write system calls (server), {:.3} minor page faults (process)",
+        (w1_sys - w0) as f64 / hits as f64,
+        pf as f64 / hits as f64
+    );
+    println!(
+        "ring AES-256-GCM sealing the same {:.1} MB on one thread: {:.0} MB/s wall, {:.0} MB \
+         per CPU-second = {:.0} ns per frame",
         volume as f64 / 1e6,
-        seal_rate / 1e6
+        seal_rate / 1e6,
+        volume as f64 / seal_cpu.max(1e-9) / 1e6,
+        per_hit(seal_cpu),
     );
     println!(
-        "ratio TLS client / ring seal = {:.2} (target >= 0.5)",
-        tls_rate / seal_rate
+        "ratio TLS client / ring seal = {:.2} by wall-clock rate (target >= 0.5); server CPU \
+         per byte vs sealing alone: sealing is {:.0} % of the server's CPU per hit",
+        tls_rate / seal_rate,
+        100.0 * seal_cpu / srv.max(1e-9),
     );
     println!(
         "session counters: considered {} sent {} dropped {} (offered {})",
