@@ -57,6 +57,8 @@ pub struct NmsgOutput {
     writer: Writer<Counted>,
     what: String,
     existing: u64,
+    /// The sink holds datagrams back for `sendmmsg` ([`Output::end_batch`] sends them).
+    batched: bool,
 }
 
 impl std::fmt::Debug for NmsgOutput {
@@ -104,6 +106,7 @@ impl NmsgOutput {
             ),
             what,
             existing,
+            batched: false,
         }
     }
 
@@ -149,7 +152,7 @@ impl NmsgOutput {
         };
         let sock = UdpSocket::bind(local).map_err(open)?;
         sock.connect(addr).map_err(open)?;
-        Ok(NmsgOutput::new(
+        let mut out = NmsgOutput::new(
             Box::new(UdpBatch::new(
                 sock,
                 if o.unbuffered { 1 } else { MAX_DATAGRAMS },
@@ -157,7 +160,9 @@ impl NmsgOutput {
             config(WriterConfig::datagram(SIZE_ETHER), o),
             what,
             0,
-        ))
+        );
+        out.batched = true;
+        Ok(out)
     }
 
     /// An NMSG stream (file framing) over TCP to `host,port`.
@@ -233,7 +238,11 @@ impl Output for NmsgOutput {
     }
 
     fn end_batch(&mut self) -> Result<(), OutputError> {
-        // Only the datagrams queued for one sendmmsg; the container keeps filling.
+        // Only the datagrams queued for one sendmmsg; the container keeps filling, and file or
+        // TCP buffers fill up to their size.
+        if !self.batched {
+            return Ok(());
+        }
         let r = self.writer.get_mut().inner.flush_sink();
         r.map_err(|e| self.write_err(e))
     }
