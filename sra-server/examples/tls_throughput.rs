@@ -238,9 +238,11 @@ async fn run(secs: f64, body_len: usize) -> Result<()> {
                         std::thread::sleep(Duration::from_micros(50));
                         continue;
                     }
+                    // As the ingest task does per container: dispatch, then wake the writer.
                     for _ in 0..64 {
-                        d.dispatch(&obs, 0, || Bytes::copy_from_slice(&body));
+                        d.dispatch_deferred(&obs, 0, || Bytes::copy_from_slice(&body));
                     }
+                    d.flush_wakes();
                     offered.fetch_add(64, Ordering::Relaxed);
                 }
             })?

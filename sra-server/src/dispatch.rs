@@ -53,11 +53,13 @@ pub struct Outcome {
     pub queued: u32,
 }
 
-/// One ingest task's dispatcher: an index reader and a scratch buffer.
+/// One ingest task's dispatcher: an index reader, a scratch buffer, and the writers to wake
+/// after a batch ([`Dispatcher::dispatch_deferred`]).
 #[derive(Debug)]
 pub struct Dispatcher {
     reader: IndexReader<SessionHandle>,
     scratch: Vec<Candidate>,
+    wakes: Vec<SessionHandle>,
 }
 
 impl Dispatcher {
@@ -66,6 +68,7 @@ impl Dispatcher {
         Dispatcher {
             reader: index.reader(),
             scratch: Vec::with_capacity(64),
+            wakes: Vec::new(),
         }
     }
 
@@ -81,7 +84,39 @@ impl Dispatcher {
         now_sec: u32,
         body: impl FnOnce() -> Bytes,
     ) -> Outcome {
+        self.run(obs, now_sec, body, false)
+    }
+
+    /// [`Dispatcher::dispatch`], but a writer whose outbox was empty is woken only by the
+    /// next [`Dispatcher::flush_wakes`] (or when the dispatcher is dropped). The ingest task
+    /// calls it for every payload of a container or batch and flushes once at the end: a
+    /// writer is woken at most once per batch instead of once per hit (each wake-up of an
+    /// idle runtime thread is a system call), and finds the whole batch's hits to write.
+    pub fn dispatch_deferred(
+        &mut self,
+        obs: &Observation<'_>,
+        now_sec: u32,
+        body: impl FnOnce() -> Bytes,
+    ) -> Outcome {
+        self.run(obs, now_sec, body, true)
+    }
+
+    /// Wakes the writers that [`Dispatcher::dispatch_deferred`] queued hits for.
+    pub fn flush_wakes(&mut self) {
+        for s in self.wakes.drain(..) {
+            s.outbox.wake();
+        }
+    }
+
+    fn run(
+        &mut self,
+        obs: &Observation<'_>,
+        now_sec: u32,
+        body: impl FnOnce() -> Bytes,
+        defer: bool,
+    ) -> Outcome {
         let snap = self.reader.current();
+        let wakes = &mut self.wakes;
         let scratch = &mut self.scratch;
         scratch.clear();
         collect(snap, obs, scratch);
@@ -136,8 +171,18 @@ impl Dispatcher {
                 // Considered but undeliverable: counted as dropped, never sent.
                 sub.counters.add_filtered(1);
                 sub.counters.add_dropped(1);
-            } else if sub.offer(hit(c, body), now_sec) == Fate::Queued {
-                out.queued += 1;
+            } else {
+                let (fate, wake) = sub.offer_quiet(hit(c, body), now_sec);
+                if wake {
+                    if defer {
+                        wakes.push(sub.clone());
+                    } else {
+                        sub.outbox.wake();
+                    }
+                }
+                if fate == Fate::Queued {
+                    out.queued += 1;
+                }
             }
         };
         for c in init {
@@ -155,6 +200,12 @@ impl Dispatcher {
                 sub.counters.add_missed(n);
             }
         }
+    }
+}
+
+impl Drop for Dispatcher {
+    fn drop(&mut self) {
+        self.flush_wakes();
     }
 }
 
@@ -404,6 +455,41 @@ mod tests {
             (1000, 992, 8)
         );
         assert!(t.balanced(8));
+    }
+
+    #[tokio::test]
+    async fn deferred_dispatch_wakes_writers_only_on_flush() {
+        let (idx, subs) = setup();
+        let (a, sa) = subs[0].clone();
+        idx.update(|m| m.add_watch(a, Tag(1), WatchPattern::Channel(202)))
+            .unwrap();
+        sa.channels.set(202, true);
+        let s2 = sa.clone();
+        let writer = tokio::spawn(async move {
+            let (mut c, mut d) = (Vec::new(), Vec::new());
+            s2.outbox.next_batch(&mut c, &mut d, 100).await;
+            d.len()
+        });
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        let keys = MatchKeys::default();
+        let obs = Observation {
+            channel: 202,
+            meta: META,
+            keys: &keys,
+            undecodable: false,
+        };
+        let mut d = Dispatcher::new(&idx);
+        for _ in 0..3 {
+            assert_eq!(d.dispatch_deferred(&obs, 0, Bytes::new).queued, 1);
+        }
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        assert!(!writer.is_finished(), "not woken before the flush");
+        d.flush_wakes();
+        assert_eq!(writer.await.unwrap(), 3, "one wake-up, the whole batch");
     }
 
     #[test]

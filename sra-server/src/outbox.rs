@@ -61,9 +61,22 @@ impl Outbox {
         self.lanes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues a hit unless the data lane is full or closed. Never waits.
+    /// Queues a hit unless the data lane is full or closed, and wakes the writer. Never
+    /// waits.
     #[inline]
     pub fn try_send_data(&self, hit: Hit) -> Result<(), Refused> {
+        if self.try_send_data_quiet(hit)? {
+            self.wake();
+        }
+        Ok(())
+    }
+
+    /// Queues a hit as [`Outbox::try_send_data`] does, without waking the writer: returns
+    /// true when the outbox was empty before, i.e. when the caller must call
+    /// [`Outbox::wake`] (once, later: an ingest task wakes each writer once per batch of
+    /// payloads rather than once per hit, so the writer finds more to write per wake-up).
+    #[inline]
+    pub fn try_send_data_quiet(&self, hit: Hit) -> Result<bool, Refused> {
         let mut l = self.lanes();
         if l.closed {
             return Err(Refused::Closed(hit));
@@ -73,11 +86,12 @@ impl Outbox {
         }
         let wake = l.data.is_empty() && l.control.is_empty();
         l.data.push_back(hit);
-        drop(l);
-        if wake {
-            self.ready.notify_one();
-        }
-        Ok(())
+        Ok(wake)
+    }
+
+    /// Wakes the writer (after [`Outbox::try_send_data_quiet`] returned true).
+    pub fn wake(&self) {
+        self.ready.notify_one();
     }
 
     /// Queues a complete reply frame; it is never dropped (only refused after [`close`]).

@@ -110,28 +110,39 @@ impl Subscriber {
 
     /// Offers one hit on a channel that is on (architecture step 3): counts it as considered,
     /// then pause, sampling, the rate limit of second `now_sec`, and the outbox; the first
-    /// step that refuses it counts it.
+    /// step that refuses it counts it. A queued hit wakes the writer.
     #[inline]
     pub fn offer(&self, hit: Hit, now_sec: u32) -> Fate {
+        let (fate, wake) = self.offer_quiet(hit, now_sec);
+        if wake {
+            self.outbox.wake();
+        }
+        fate
+    }
+
+    /// [`Subscriber::offer`] without waking the writer; the second value is true when the
+    /// caller must call [`Outbox::wake`] on [`Subscriber::outbox`] later.
+    #[inline]
+    pub fn offer_quiet(&self, hit: Hit, now_sec: u32) -> (Fate, bool) {
         let c = &self.counters;
         c.add_filtered(1);
         if self.is_paused() {
             c.add_dropped(1);
-            return Fate::Paused;
+            return (Fate::Paused, false);
         }
         if !self.sampler.admit() {
             c.add_sampled(1);
-            return Fate::Sampled;
+            return (Fate::Sampled, false);
         }
         if !self.limiter.admit(now_sec) {
             c.add_rlimit(1);
-            return Fate::RateLimited;
+            return (Fate::RateLimited, false);
         }
-        match self.outbox.try_send_data(hit) {
-            Ok(()) => Fate::Queued,
+        match self.outbox.try_send_data_quiet(hit) {
+            Ok(wake) => (Fate::Queued, wake),
             Err(_) => {
                 c.add_dropped(1);
-                Fate::Congested
+                (Fate::Congested, false)
             }
         }
     }

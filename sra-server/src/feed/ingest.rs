@@ -13,6 +13,9 @@
 //! copied. Input loss reported by a source is charged to the sessions with
 //! [`Dispatcher::report_loss`].
 //!
+//! Writers are woken once per unit (container or batch), not per hit
+//! ([`Dispatcher::dispatch_deferred`], then [`Dispatcher::flush_wakes`]).
+//!
 //! The lazy body: [`Dispatcher::dispatch`] matches once and calls the body builder only
 //! when a session with the channel on matched, so each observation is matched exactly once.
 //!
@@ -127,8 +130,9 @@ impl Ingest {
                 let mut out = Outcome::default();
                 if self.channel_active() {
                     for p in &ps {
-                        add(&mut out, self.payload(p, now_sec));
+                        add(&mut out, self.match_payload(p, None, now_sec));
                     }
+                    self.dispatcher.flush_wakes();
                 }
                 self.stats.add_payloads(ps.len() as u64);
                 self.stats
@@ -139,8 +143,9 @@ impl Ingest {
                 let mut out = Outcome::default();
                 if self.channel_active() {
                     for p in &ps {
-                        add(&mut out, self.packet(p, now_sec));
+                        add(&mut out, self.match_packet(p, now_sec));
                     }
+                    self.dispatcher.flush_wakes();
                 }
                 self.stats.add_packets(ps.len() as u64);
                 self.stats
@@ -166,7 +171,7 @@ impl Ingest {
                 Ok((p, crc)) => {
                     ok += 1;
                     if active {
-                        add(&mut out, self.payload_with_crc(&p, crc, now_sec));
+                        add(&mut out, self.match_payload(&p, crc, now_sec));
                     }
                 }
                 Err(e) => {
@@ -175,6 +180,7 @@ impl Ingest {
                 }
             }
         }
+        self.dispatcher.flush_wakes();
         self.stats.add_payloads(ok);
         self.stats.add_data_errors(bad);
         self.stats
@@ -191,6 +197,14 @@ impl Ingest {
     /// [`Ingest::payload`] with the payload's CRC when the container carried it (checked),
     /// so that a hit body does not compute it again.
     pub fn payload_with_crc(&mut self, p: &Payload, crc: Option<u32>, now_sec: u32) -> Outcome {
+        let out = self.match_payload(p, crc, now_sec);
+        self.dispatcher.flush_wakes();
+        out
+    }
+
+    /// Matches one payload; the writers it queued hits for are woken by the caller's
+    /// [`Dispatcher::flush_wakes`] at the end of its batch.
+    fn match_payload(&mut self, p: &Payload, crc: Option<u32>, now_sec: u32) -> Outcome {
         let snap = self.reader.current();
         let inner = p.payload_bytes();
         let undecodable = if snap.has_key_watches() {
@@ -214,12 +228,20 @@ impl Ingest {
             keys: &self.keys,
             undecodable,
         };
-        self.dispatcher.dispatch(&obs, now_sec, || hit_body(p, crc))
+        self.dispatcher
+            .dispatch_deferred(&obs, now_sec, || hit_body(p, crc))
     }
 
     /// Matches one IP datagram (not counted in the stats' `packets`). A datagram that does
     /// not parse as IPv4/IPv6 is flagged for `errors` watches.
     pub fn packet(&mut self, p: &Packet, now_sec: u32) -> Outcome {
+        let out = self.match_packet(p, now_sec);
+        self.dispatcher.flush_wakes();
+        out
+    }
+
+    /// Matches one datagram; the caller wakes the writers, as for payloads.
+    fn match_packet(&mut self, p: &Packet, now_sec: u32) -> Outcome {
         let undecodable = nmsg::fields::ipdg::parse(&p.data).is_none();
         if undecodable {
             self.stats.add_undecodable(1);
@@ -239,7 +261,8 @@ impl Ingest {
             keys: &self.keys,
             undecodable,
         };
-        self.dispatcher.dispatch(&obs, now_sec, || p.data.clone())
+        self.dispatcher
+            .dispatch_deferred(&obs, now_sec, || p.data.clone())
     }
 
     /// Charges `n` lost input containers as `missed` to the sessions with the channel on.
