@@ -156,9 +156,10 @@ impl Client {
         hits: Option<Box<dyn HitSink>>,
     ) -> Result<(Client, Events), ClientError> {
         let label = spec.label();
-        let io = tokio::time::timeout(opts.connect_timeout, transport::open(spec, &opts.transport))
-            .await
-            .map_err(|_| ClientError::Timeout(label.clone()))??;
+        let (io, tls) =
+            tokio::time::timeout(opts.connect_timeout, transport::open(spec, &opts.transport))
+                .await
+                .map_err(|_| ClientError::Timeout(label.clone()))??;
         let mut framed = framed(io);
         framed.codec_mut().set_pvers(PVERS_MIN);
         let first = match &spec.user {
@@ -175,6 +176,7 @@ impl Client {
         let info = Arc::new(Mutex::new(SessionInfo {
             hello: None,
             pvers: PVERS_MIN,
+            tls,
         }));
         if spec.user.is_some() {
             // libaxa goes back to version 2 after USER (a NOP keeps version 1 until HELLO).

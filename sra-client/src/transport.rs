@@ -7,7 +7,7 @@ use axa_proto::{ConnAddr, ConnSpec, Transport};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
 
-use crate::tls::{TlsConnector, TlsError, TlsOptions};
+use crate::tls::{TlsConnector, TlsError, TlsOptions, TlsSessionInfo};
 
 /// A connected byte stream.
 pub trait AsyncIo: AsyncRead + AsyncWrite + Send + Unpin {}
@@ -44,15 +44,21 @@ pub struct TransportOptions {
     pub plain_apikey: bool,
 }
 
-/// Opens the stream for `spec`.
-pub async fn open(spec: &ConnSpec, opts: &TransportOptions) -> Result<BoxIo, TransportError> {
+/// Opens the stream for `spec`, with the negotiated TLS parameters for `apikey:` over TLS.
+pub async fn open(
+    spec: &ConnSpec,
+    opts: &TransportOptions,
+) -> Result<(BoxIo, Option<TlsSessionInfo>), TransportError> {
     let label = spec.label();
     let err = |source| TransportError::Connect {
         addr: label.clone(),
         source,
     };
     match (&spec.addr, spec.transport) {
-        (ConnAddr::Unix(path), _) => Ok(Box::new(UnixStream::connect(path).await.map_err(err)?)),
+        (ConnAddr::Unix(path), _) => Ok((
+            Box::new(UnixStream::connect(path).await.map_err(err)?),
+            None,
+        )),
         (ConnAddr::HostPort { host, port }, t) => {
             let tcp = TcpStream::connect((host.as_str(), *port))
                 .await
@@ -60,9 +66,11 @@ pub async fn open(spec: &ConnSpec, opts: &TransportOptions) -> Result<BoxIo, Tra
             let _ = tcp.set_nodelay(true);
             if t == Transport::Apikey && !opts.plain_apikey {
                 let connector = TlsConnector::new(&opts.tls)?;
-                Ok(Box::new(connector.connect(host, tcp).await?))
+                let tls = connector.connect(host, tcp).await?;
+                let info = TlsSessionInfo::of(&tls);
+                Ok((Box::new(tls), info))
             } else {
-                Ok(Box::new(tcp))
+                Ok((Box::new(tcp), None))
             }
         }
     }

@@ -338,6 +338,9 @@ mod tls {
             client.authenticated().await.unwrap().as_deref(),
             Some(&*format!("{KEY} authorized"))
         );
+        // The negotiated parameters, by OpenSSL's names (sratool's status line).
+        let tls = client.info().tls.expect("TLS session info");
+        assert_eq!(tls.to_string(), "TLSv1.3 TLS_AES_256_GCM_SHA384");
         assert_eq!(server.await.unwrap(), KEY);
     }
 
@@ -365,6 +368,7 @@ mod tls {
             .await
             .unwrap();
         client.authenticated().await.unwrap();
+        assert!(client.info().tls.is_none(), "-I: no TLS");
         assert_eq!(server.await.unwrap(), KEY);
     }
 }

@@ -203,6 +203,7 @@ fn sratool_over_tls_with_api_key() {
             s.port(0)
         ),
         "1 watch dns=*.com".into(),
+        "status".into(),
         "1 count 2".into(),
         "channel 204 on".into(),
         "sleep 1".into(),
@@ -222,4 +223,10 @@ fn sratool_over_tls_with_api_key() {
     );
     assert_eq!(r.stdout.matches("1 ch204 ").count(), 2, "{r:?}");
     assert!(r.stdout.contains("packet count limit exceeded"), "{r:?}");
+    // status names the negotiated TLS version and cipher as libaxa's tls_info line does.
+    assert!(
+        r.stdout
+            .contains("    TLSv1.3 TLS_AES_256_GCM_SHA384  no compression"),
+        "{r:?}"
+    );
 }

@@ -97,6 +97,8 @@ pub struct SessionInfo {
     pub hello: Option<Hello>,
     /// The protocol version in use.
     pub pvers: u8,
+    /// The negotiated TLS version and cipher suite (`apikey:` over TLS only).
+    pub tls: Option<crate::tls::TlsSessionInfo>,
 }
 
 struct Pending {

@@ -405,6 +405,10 @@ impl Tool {
                     None => say!(self.out, "connecting to {spec}"),
                     Some(h) => {
                         say!(self.out, "connected to \"{}\"\n    {spec}", h.text);
+                        if let Some(t) = &info.tls {
+                            // libaxa's tls_info line: version, cipher, compression.
+                            say!(self.out, "    {t}  no compression");
+                        }
                         say!(
                             self.out,
                             "    connected for: {}",
