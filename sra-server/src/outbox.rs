@@ -120,7 +120,10 @@ impl Outbox {
         max_data: usize,
     ) -> bool {
         let mut l = self.lanes();
-        control.extend(l.control.drain(..));
+        if !l.control.is_empty() {
+            // Taken whole: the lane keeps no buffer while the session is idle.
+            control.extend(std::mem::take(&mut l.control));
+        }
         let n = l.data.len().min(max_data);
         data.extend(l.data.drain(..n));
         !(l.closed

@@ -30,6 +30,11 @@ use crate::subscriber::Subscriber;
 /// Most hits taken from the outbox per write.
 const BATCH: usize = 256;
 
+/// The reader's initial buffer: requests are small (a USER, WATCH or OPT frame is tens of
+/// bytes), so an idle session keeps 512 bytes instead of tokio-util's default 8 KiB; the
+/// buffer grows on demand for larger frames or bursts.
+const READ_BUFFER: usize = 512;
+
 /// The current UNIX time in seconds.
 pub fn unix_now() -> u64 {
     SystemTime::now()
@@ -43,6 +48,15 @@ fn encode(tag: u16, m: &Message, pvers: u8) -> Option<Bytes> {
         Err(e) => {
             tracing::warn!("not sending an invalid {:?} reply: {e}", m.op());
             None
+        }
+    }
+}
+
+/// Encodes `out` with protocol version `pvers` and queues it on the control lane.
+fn send_replies(sub: &Subscriber, out: Vec<(u16, Message)>, pvers: u8) {
+    for (tag, m) in out {
+        if let Some(b) = encode(tag, &m, pvers) {
+            let _ = sub.outbox.send_control(b);
         }
     }
 }
@@ -73,12 +87,13 @@ pub async fn serve<S>(
     if let Some(b) = encode(0, &core.hello(), 1) {
         let _ = sub.outbox.send_control(b);
     }
-    let mut frames = FramedRead::new(rd, AxaCodec::new(Direction::ToSra));
+    let mut frames = FramedRead::with_capacity(rd, AxaCodec::new(Direction::ToSra), READ_BUFFER);
     let deadline = tokio::time::sleep(Duration::from_secs(ctx.config.limits.login_deadline_secs));
     tokio::pin!(deadline);
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // A plain sleep re-armed each second (an `Interval` would box its timer).
+    let tick = tokio::time::sleep(Duration::from_secs(1));
+    tokio::pin!(tick);
     let kill = core.kill_signal();
-    let mut out = Vec::new();
     loop {
         tokio::select! {
             _ = stop.cancelled() => {
@@ -98,13 +113,11 @@ pub async fn serve<S>(
                     }
                     Some(Ok(f)) => f,
                 };
+                // Replies go out through a fresh Vec: an idle session keeps no reply buffer.
+                let mut out = Vec::new();
                 let next = core.handle(&frame, unix_now(), &mut out);
                 pvers.store(core.pvers(), Ordering::Relaxed);
-                for (tag, m) in out.drain(..) {
-                    if let Some(b) = encode(tag, &m, core.pvers()) {
-                        let _ = sub.outbox.send_control(b);
-                    }
-                }
+                send_replies(&sub, out, core.pvers());
                 if next == Next::Close {
                     break;
                 }
@@ -113,17 +126,15 @@ pub async fn serve<S>(
                 tracing::info!(%peer, "closing: not authenticated in time");
                 break;
             }
-            _ = tick.tick() => {
+            _ = &mut tick => {
+                tick.as_mut().reset(tokio::time::Instant::now() + Duration::from_secs(1));
                 let now = unix_now();
+                let mut out = Vec::new();
                 if let Some(m) = core.poll_missed(now) {
                     out.push((0, m));
                 }
                 core.poll_trace(now, &mut out);
-                for (tag, m) in out.drain(..) {
-                    if let Some(b) = encode(tag, &m, core.pvers()) {
-                        let _ = sub.outbox.send_control(b);
-                    }
-                }
+                send_replies(&sub, out, core.pvers());
             }
         }
     }
@@ -156,13 +167,16 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             Ok(false) => break,
             Ok(true) => {}
             Err(_) => {
+                // Idle for a keepalive period: give back what the last burst grew.
+                (data, buf) = (Vec::new(), BytesMut::new());
                 if let Some(b) = encode(0, &Message::Nop, pvers.load(Ordering::Relaxed)) {
                     control.push(b);
                 }
             }
         }
         let pv = pvers.load(Ordering::Relaxed);
-        for c in control.drain(..) {
+        // Replies are rare on a busy session: the Vec is not kept between batches.
+        for c in std::mem::take(&mut control) {
             buf.extend_from_slice(&c);
         }
         let hits = data.len() as u64;
