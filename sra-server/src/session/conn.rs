@@ -2,18 +2,20 @@
 //! writer that drains the session's outbox in batches (architecture step 5).
 //!
 //! The reader puts every reply on the outbox's control lane (never dropped); the writer
-//! takes replies and hits together, writes them with one `write_all` per batch and counts the
-//! hits as `sent`. A slow client therefore only fills its own outbox: ingest never waits for
+//! takes replies and hits together, writes them with vectored writes straight from the
+//! replies' and hits' own buffers (each hit: its header, encoded per session, then the
+//! shared body) and counts the hits as `sent`. A slow client therefore only fills its own outbox: ingest never waits for
 //! it. The writer sends a NOP after `keepalive_secs` without output; the reader closes an
 //! unauthenticated connection at the login deadline and polls MISSED reports and trace lines
 //! (OPT TRACE) once a second.
 
+use std::io::IoSlice;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axa_proto::{AxaCodec, Direction, Message};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures::StreamExt;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::FramedRead;
@@ -157,9 +159,8 @@ async fn write_loop<W: AsyncWrite + Unpin>(
 ) {
     let outbox: &Outbox = &sub.outbox;
     let (mut control, mut data): (Vec<Bytes>, Vec<Hit>) = (Vec::new(), Vec::new());
-    // Grows with the first batches; an idle session holds no write buffer.
-    let mut buf = BytesMut::new();
-    let mut hdr = [0u8; MAX_HIT_HEADER];
+    // The batch's hit headers (grown by the first batches; an idle session holds none).
+    let mut headers: Vec<([u8; MAX_HIT_HEADER], usize)> = Vec::new();
     loop {
         match tokio::time::timeout(keepalive, outbox.next_batch(&mut control, &mut data, BATCH))
             .await
@@ -168,31 +169,52 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             Ok(true) => {}
             Err(_) => {
                 // Idle for a keepalive period: give back what the last burst grew.
-                (data, buf) = (Vec::new(), BytesMut::new());
+                (data, headers) = (Vec::new(), Vec::new());
                 if let Some(b) = encode(0, &Message::Nop, pvers.load(Ordering::Relaxed)) {
                     control.push(b);
                 }
             }
         }
         let pv = pvers.load(Ordering::Relaxed);
-        // Replies are rare on a busy session: the Vec is not kept between batches.
-        for c in std::mem::take(&mut control) {
-            buf.extend_from_slice(&c);
-        }
-        let hits = data.len() as u64;
-        for h in data.drain(..) {
+        headers.clear();
+        headers.extend(data.iter().map(|h| {
+            let mut hdr = [0u8; MAX_HIT_HEADER];
             let n = h.header(pv, &mut hdr);
-            buf.extend_from_slice(&hdr[..n]);
-            buf.extend_from_slice(&h.body);
+            (hdr, n)
+        }));
+        let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(control.len() + 2 * data.len());
+        slices.extend(control.iter().map(|c| IoSlice::new(c)));
+        for (h, (hdr, n)) in data.iter().zip(&headers) {
+            slices.push(IoSlice::new(&hdr[..*n]));
+            slices.push(IoSlice::new(&h.body));
         }
-        if wr.write_all(&buf).await.is_err() {
+        if write_all_vectored(&mut wr, &mut slices).await.is_err() {
             break;
         }
-        buf.clear();
-        sub.counters.add_sent(hits);
+        drop(slices);
+        // Replies are rare on a busy session: the Vec is not kept between batches.
+        control = Vec::new();
+        sub.counters.add_sent(data.len() as u64);
+        data.clear();
     }
     let _ = wr.flush().await;
     let _ = wr.shutdown().await;
+}
+
+/// Writes every byte of `slices` with vectored writes: no copy into a staging buffer (TLS
+/// copies once, into the record it encrypts; plain TCP hands the slices to `writev`).
+async fn write_all_vectored<W: AsyncWrite + Unpin>(
+    wr: &mut W,
+    mut slices: &mut [IoSlice<'_>],
+) -> std::io::Result<()> {
+    while !slices.is_empty() {
+        let n = wr.write_vectored(slices).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        IoSlice::advance_slices(&mut slices, n);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
