@@ -82,6 +82,101 @@ pub fn decode_single(buf: &Bytes, limits: &Limits) -> Result<Payload> {
     c.payloads().next().ok_or(Error::PayloadCount(0))?
 }
 
+/// An encoded `NmsgPayload` taken from a container, already checked (well-formed, required
+/// fields present: [`Payload::check_encoded`]) and with its CRC verified when the container
+/// carried one: what [`crate::writer::Writer::write_checked`] copies into a container without
+/// checking it again. Only this crate builds one ([`single_encoded`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedEnvelope {
+    envelope: Bytes,
+    /// Where the inner message is in `envelope` (empty when absent): what the CRC covers.
+    inner: std::ops::Range<usize>,
+    crc: Option<u32>,
+}
+
+impl CheckedEnvelope {
+    /// The encoded `NmsgPayload`, as the container held it (a slice of it, no copy).
+    pub fn envelope(&self) -> &Bytes {
+        &self.envelope
+    }
+
+    /// The CRC the container carried for it (verified), if any.
+    pub fn wire_crc(&self) -> Option<u32> {
+        self.crc
+    }
+
+    /// The inner message (the payload's `payload` field, empty when absent).
+    pub fn inner(&self) -> &[u8] {
+        &self.envelope[self.inner.clone()]
+    }
+
+    /// Checks `envelope` ([`Payload::check_encoded`]) and its wire CRC (payload `index` of
+    /// its container).
+    fn check(envelope: Bytes, index: usize, crc: Option<u32>) -> Result<CheckedEnvelope> {
+        let inner = Payload::check_encoded(&envelope)?;
+        check_crc(index, inner, crc)?;
+        // `inner` is a subslice of `envelope`.
+        let start = (inner.as_ptr() as usize).saturating_sub(envelope.as_ptr() as usize);
+        let inner = start..start + inner.len();
+        Ok(CheckedEnvelope {
+            envelope,
+            inner,
+            crc,
+        })
+    }
+}
+
+/// [`decode`] for a container that must hold exactly one payload, left encoded: that payload
+/// as [`Payloads::next_encoded`] gives it (checked, CRC verified), as a [`CheckedEnvelope`].
+/// Errors are those of [`decode`] then [`Payloads::next_encoded`], and
+/// [`Error::PayloadCount`] when the container does not hold exactly one payload (what an AXA
+/// watch hit carries). Uncompressed bodies of one `payloads` field, its CRC and the
+/// sequence fields, with single-byte keys (as writers write them), take a single pass; any
+/// other body goes through [`decode`].
+pub fn single_encoded(buf: &Bytes, limits: &Limits) -> Result<CheckedEnvelope> {
+    if let Some((range, crc)) = single_encoded_fast(buf, limits) {
+        // A failed check is reported by the general path below, with its exact error.
+        if let Ok(e) = CheckedEnvelope::check(buf.slice(range), 0, crc) {
+            return Ok(e);
+        }
+    }
+    let c = decode(buf, limits)?;
+    if c.len() != 1 {
+        return Err(Error::PayloadCount(c.len()));
+    }
+    let (index, envelope, crc) = c.payloads().next_envelope().ok_or(Error::PayloadCount(0))?;
+    CheckedEnvelope::check(envelope, index, crc)
+}
+
+/// Where the only payload of an uncompressed whole container filling `buf` is, and its wire
+/// CRC, for bodies [`single_encoded`] takes in one pass; `None` for anything else.
+fn single_encoded_fast(
+    buf: &[u8],
+    limits: &Limits,
+) -> Option<(std::ops::Range<usize>, Option<u32>)> {
+    let h = Header::parse(buf, false, limits.max_container).ok()?;
+    if h.flags & (FLAG_ZLIB | crate::header::FLAG_FRAGMENT) != 0 || h.frame_len() != buf.len() {
+        return None;
+    }
+    let body = buf.get(HEADER_LEN..)?;
+    let (envelope, mut rest) = scan::take_len(body.strip_prefix(&[KEY_PAYLOADS])?)?;
+    let end = buf.len() - rest.len();
+    let range = end - envelope.len()..end;
+    let mut crc = None;
+    if let Some(r) = rest.strip_prefix(&[KEY_CRCS]) {
+        let (v, r) = scan::varint(r)?;
+        crc = Some(v as u32);
+        rest = r;
+    }
+    while let [key, r @ ..] = rest {
+        rest = match *key {
+            KEY_SEQUENCE | KEY_SEQUENCE_ID => scan::varint(r)?.1,
+            _ => return None,
+        };
+    }
+    Some((range, crc))
+}
+
 /// Decodes one version-2 container or fragment that fills `buf` exactly (one datagram).
 pub fn decode_frame(buf: &Bytes, limits: &Limits) -> Result<Frame> {
     decode_frame_with(buf, limits, false)
@@ -693,6 +788,104 @@ mod tests {
         ));
         assert!(it.next_encoded().unwrap().is_ok());
         assert!(it.next_encoded().is_none());
+    }
+
+    /// [`single_encoded`] as written before it had a fast path.
+    fn single_encoded_reference(buf: &Bytes) -> Result<(Bytes, Option<u32>)> {
+        let c = decode(buf, &Limits::default())?;
+        if c.len() != 1 {
+            return Err(Error::PayloadCount(c.len()));
+        }
+        c.payloads().next_encoded().ok_or(Error::PayloadCount(0))?
+    }
+
+    fn framed(body: &[u8], flags: u8) -> Bytes {
+        let mut out = Vec::new();
+        Header::new(flags, body.len() as u32).write(&mut out);
+        out.extend_from_slice(body);
+        Bytes::from(out)
+    }
+
+    #[test]
+    fn single_encoded_agrees_with_decoding() {
+        let p = payload(7);
+        let seq = Some(Sequence {
+            sequence: 300,
+            sequence_id: 1 << 40,
+        });
+        let mut cases = Vec::new();
+        for (n, seq, zlib) in [
+            (1, None, false),
+            (1, seq, false),
+            (1, None, true),
+            (2, None, false),
+            (0, None, false),
+        ] {
+            let mut b = ContainerBuilder::new();
+            (0..n).for_each(|i| b.push(&payload(i + 7)));
+            let mut out = Vec::new();
+            b.write(seq, zlib, &mut out);
+            cases.push(Bytes::from(out));
+        }
+        // Without a CRC; with an empty inner message; with an unknown field.
+        let mut body = Vec::new();
+        proto::put_bytes_field(&mut body, F_PAYLOADS, &{
+            let mut e = Vec::new();
+            p.encode(&mut e);
+            e
+        });
+        cases.push(framed(&body, 0));
+        let empty = Payload {
+            payload: None,
+            ..p.clone()
+        };
+        let mut b = ContainerBuilder::new();
+        b.push(&empty);
+        let mut out = Vec::new();
+        b.write(None, false, &mut out);
+        cases.push(Bytes::from(out));
+        let mut odd = body.clone();
+        proto::put_varint_field(&mut odd, 9, 1);
+        cases.push(framed(&odd, 0));
+        cases.push(framed(&body, crate::header::FLAG_FRAGMENT));
+        // Every single-byte corruption and truncation of the plain one.
+        let base = cases[0].to_vec();
+        for i in 0..base.len() {
+            for x in [0x01u8, 0x80, 0xff] {
+                let mut m = base.clone();
+                m[i] ^= x;
+                cases.push(Bytes::from(m));
+            }
+            cases.push(Bytes::copy_from_slice(&base[..i]));
+        }
+        let mut fast = 0;
+        for c in &cases {
+            let got = single_encoded(c, &Limits::default());
+            match (got, single_encoded_reference(c)) {
+                (Ok(e), Ok((env, crc))) => {
+                    assert_eq!((e.envelope(), e.wire_crc()), (&env, crc));
+                    assert_eq!(e.inner(), Payload::check_encoded(&env).unwrap());
+                    fast += 1;
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                (a, b) => panic!("{c:?}: {a:?} vs {b:?}"),
+            }
+        }
+        assert!(fast >= 6, "{fast}");
+        // The writer copies a checked envelope through as it copies an unchecked one.
+        let mut a =
+            crate::writer::Writer::to_stream(Vec::new(), crate::writer::WriterConfig::file());
+        let mut b =
+            crate::writer::Writer::to_stream(Vec::new(), crate::writer::WriterConfig::file());
+        for c in &cases[..2] {
+            let e = single_encoded(c, &Limits::default()).unwrap();
+            a.write_checked(&e).unwrap();
+            b.write(&Payload::decode(e.envelope()).unwrap()).unwrap();
+        }
+        let e = single_encoded(&framed(&body, 0), &Limits::default()).unwrap();
+        a.write_checked(&e).unwrap();
+        b.write(&p).unwrap();
+        assert_eq!(a.into_inner().unwrap().0, b.into_inner().unwrap().0);
     }
 
     #[test]

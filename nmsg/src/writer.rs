@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::container::{ContainerBuilder, Sequence};
+use crate::container::{CheckedEnvelope, ContainerBuilder, Sequence};
 use crate::crc::payload_crc;
 use crate::fragment::{self, max_fragment_data};
 use crate::header::{Header, FLAG_FRAGMENT, FLAG_ZLIB, HEADER_LEN};
@@ -297,6 +297,22 @@ impl<S: FrameSink> Writer<S> {
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         debug_assert!(crc.is_none_or(|c| c == payload_crc(inner)));
         let crc = crc.unwrap_or_else(|| payload_crc(inner));
+        if self
+            .builder
+            .is_full_for_len(envelope.len(), self.config.size)
+        {
+            self.send_container()?;
+        }
+        self.builder.push_encoded(envelope, crc);
+        self.added()
+    }
+
+    /// As [`Writer::write_encoded_with_crc`] for an envelope this crate already checked
+    /// ([`crate::container::single_encoded`]): it is not checked again, and its CRC is the
+    /// verified one from its container (computed when it had none). The output is the same.
+    pub fn write_checked(&mut self, e: &CheckedEnvelope) -> io::Result<()> {
+        let crc = e.wire_crc().unwrap_or_else(|| payload_crc(e.inner()));
+        let envelope = e.envelope();
         if self
             .builder
             .is_full_for_len(envelope.len(), self.config.size)

@@ -54,10 +54,9 @@ pub enum OwnedHit {
     NmsgEncoded {
         /// SIE channel.
         channel: u16,
-        /// The encoded `NmsgPayload`, checked (well-formed, required fields present).
-        envelope: Bytes,
-        /// Its CRC, when the container carried one (verified).
-        crc: Option<u32>,
+        /// The encoded `NmsgPayload`, checked (well-formed, required fields present) with its
+        /// CRC, when the container carried one (verified).
+        envelope: nmsg::container::CheckedEnvelope,
     },
     /// A hit that is not written (an NMSG fragment) but still counts for `-C`, as in libaxa.
     Ignored,
@@ -405,11 +404,9 @@ impl Worker {
                 payload,
                 crc,
             } => Some(self.out.write_nmsg(*channel, payload, *crc)),
-            OwnedHit::NmsgEncoded {
-                channel,
-                envelope,
-                crc,
-            } => Some(self.out.write_encoded_nmsg(*channel, envelope, *crc)),
+            OwnedHit::NmsgEncoded { channel, envelope } => {
+                Some(self.out.write_encoded_nmsg(*channel, envelope))
+            }
             other => other.as_hit().map(|h| self.out.write_hit(&h)),
         };
         if let Some(r) = written {

@@ -140,16 +140,15 @@ pub trait Output: Send {
 
     /// Writes one NMSG hit whose payload is still encoded: `envelope` is the `NmsgPayload`
     /// exactly as the hit's container held it, already checked (well-formed, required fields
-    /// present, `crc` verified when the container carried one). The default decodes it and
+    /// present, its CRC verified when the container carried one). The default decodes it and
     /// calls [`Output::write_nmsg`]; NMSG outputs copy it through as it is.
     fn write_encoded_nmsg(
         &mut self,
         channel: u16,
-        envelope: &bytes::Bytes,
-        crc: Option<u32>,
+        envelope: &nmsg::container::CheckedEnvelope,
     ) -> Result<Written, OutputError> {
-        match nmsg::Payload::decode(envelope) {
-            Ok(payload) => self.write_nmsg(channel, &payload, crc),
+        match nmsg::Payload::decode(envelope.envelope()) {
+            Ok(payload) => self.write_nmsg(channel, &payload, envelope.wire_crc()),
             Err(e) => Err(OutputError::Unsupported(format!(
                 "undecodable NMSG payload from ch{channel}: {e}"
             ))),

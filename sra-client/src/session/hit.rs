@@ -45,26 +45,17 @@ pub fn owned_hit(whit: &Whit, limits: &nmsg::Limits) -> Result<OwnedHit, HitErro
 
 /// The record for a hit, with an NMSG payload left encoded ([`OwnedHit::NmsgEncoded`]: the
 /// `NmsgPayload` bytes of the container, a zero-copy slice, checked as [`owned_hit`] checks it
-/// and its CRC verified): what NMSG outputs copy through without decoding
+/// and its CRC verified: [`nmsg::container::single_encoded`]): what NMSG outputs copy through without decoding
 /// ([`crate::output::Output::write_encoded_nmsg`]). Fragments and multi-payload containers
 /// are [`OwnedHit::Ignored`], errors as in [`owned_hit`].
 pub fn encoded_hit(whit: &Whit, limits: &nmsg::Limits) -> Result<OwnedHit, HitError> {
     let Whit::Nmsg(n) = whit else {
         return owned_hit(whit, limits);
     };
-    let single = nmsg::container::decode(&n.container, limits).and_then(|c| {
-        if c.len() != 1 {
-            return Err(nmsg::Error::PayloadCount(c.len()));
-        }
-        c.payloads()
-            .next_encoded()
-            .ok_or(nmsg::Error::PayloadCount(0))?
-    });
-    match single {
-        Ok((envelope, crc)) => Ok(OwnedHit::NmsgEncoded {
+    match nmsg::container::single_encoded(&n.container, limits) {
+        Ok(envelope) => Ok(OwnedHit::NmsgEncoded {
             channel: n.ch,
             envelope,
-            crc,
         }),
         Err(nmsg::Error::Fragmented | nmsg::Error::PayloadCount(_)) => {
             tracing::debug!("ignoring NMSG fragment from ch{}", n.ch);
@@ -179,14 +170,13 @@ mod tests {
         let limits = nmsg::Limits::default();
         let c = container(&[payload(1)]);
         match encoded_hit(&nmsg_whit(c.clone()), &limits).unwrap() {
-            OwnedHit::NmsgEncoded {
-                channel,
-                envelope,
-                crc,
-            } => {
+            OwnedHit::NmsgEncoded { channel, envelope } => {
                 assert_eq!(channel, 204);
-                assert_eq!(Payload::decode(&envelope).unwrap(), payload(1));
-                assert_eq!(crc, Some(nmsg::crc::payload_crc(b"\x08\x01")));
+                assert_eq!(Payload::decode(envelope.envelope()).unwrap(), payload(1));
+                assert_eq!(
+                    envelope.wire_crc(),
+                    Some(nmsg::crc::payload_crc(b"\x08\x01"))
+                );
             }
             other => panic!("{other:?}"),
         }
