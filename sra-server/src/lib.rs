@@ -25,6 +25,7 @@ pub mod observation;
 pub mod outbox;
 pub mod registry;
 pub mod sampler;
+mod seen_keys;
 pub mod server;
 pub mod session;
 pub mod source;

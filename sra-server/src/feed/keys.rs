@@ -23,23 +23,13 @@ pub fn extract_payload(vid: u32, msgtype: u32, payload: &[u8], keys: &mut MatchK
         // the answer) would match the same watches with a later field: skip it. The
         // dispatcher reports the first matching key, so hits are unchanged.
         match k.value {
-            KeyValue::Ip(IpAddr::V4(a)) => push_ip(keys, &a.octets(), k),
-            KeyValue::Ip(IpAddr::V6(a)) => push_ip(keys, &a.octets(), k),
-            KeyValue::Name(n) => {
-                if !keys.names().any(|o| o.bytes == n) {
-                    keys.push_name(n, k.field_idx, k.val_idx);
-                }
-            }
+            KeyValue::Ip(IpAddr::V4(a)) => keys.push_ip_unique(&a.octets(), k.field_idx, k.val_idx),
+            KeyValue::Ip(IpAddr::V6(a)) => keys.push_ip_unique(&a.octets(), k.field_idx, k.val_idx),
+            KeyValue::Name(n) => keys.push_name_unique(n, k.field_idx, k.val_idx),
         }
         ControlFlow::Continue(())
     });
     matches!(r, Err(FieldError::Proto(_)))
-}
-
-fn push_ip(keys: &mut MatchKeys, a: &[u8], k: fields::Key<'_>) {
-    if !keys.ips().any(|o| o.bytes == a) {
-        keys.push_ip(a, k.field_idx, k.val_idx);
-    }
 }
 
 /// True when the payload does not decode (the check alone, for `errors` watches when no key
