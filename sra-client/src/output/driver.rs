@@ -122,7 +122,40 @@ pub struct DriverCounters {
 enum Msg {
     Hit(OwnedHit),
     Batch(Vec<OwnedHit>),
+    /// A [`WhitSink`] batch, given back for reuse once written.
+    Pooled(PooledBatch),
 }
+
+impl Msg {
+    fn hits(&self) -> usize {
+        match self {
+            Msg::Hit(_) => 1,
+            Msg::Batch(b) => b.len(),
+            Msg::Pooled(b) => b.hits.len(),
+        }
+    }
+}
+
+/// Hits whose bytes ([`OwnedHit::NmsgEncoded`] envelopes, [`OwnedHit::Ip`] packets) are
+/// slices of `buf`, one buffer per batch: the connection's read buffer is free again as soon
+/// as the batch is built, and both the buffer and the hits' `Vec` go back to
+/// [`Shared::spares`] once written, so the hit path allocates (and faults in) no fresh
+/// memory per read.
+#[derive(Debug)]
+struct PooledBatch {
+    hits: Vec<OwnedHit>,
+    buf: Bytes,
+}
+
+/// An emptied [`PooledBatch`], for the next one.
+#[derive(Debug, Default)]
+struct Spare {
+    hits: Vec<OwnedHit>,
+    buf: bytes::BytesMut,
+}
+
+/// At most this many [`Spare`]s are kept (more are freed).
+const SPARES: usize = 8;
 
 /// The sending side, shared by the driver and its [`WhitSink`]s.
 #[derive(Debug)]
@@ -132,6 +165,8 @@ struct Shared {
     dropped: AtomicU64,
     /// Signalled by the thread each time it takes a message off the queue.
     room: tokio::sync::Notify,
+    /// Written [`PooledBatch`]es, emptied, for the sinks to fill again.
+    spares: Mutex<Vec<Spare>>,
 }
 
 impl Shared {
@@ -141,31 +176,49 @@ impl Shared {
         }
     }
 
-    /// Queues `batch`, waiting while the queue is full; false (hits counted as dropped) once
+    /// A spare batch (empty), if one was given back.
+    fn take_spare(&self) -> Option<Spare> {
+        self.spares.lock().ok()?.pop()
+    }
+
+    /// Empties a written batch and keeps it for reuse (unless enough are kept, or some hit
+    /// still holds a slice of its buffer).
+    fn give_back(&self, mut batch: PooledBatch) {
+        batch.hits.clear();
+        let Ok(mut buf) = batch.buf.try_into_mut() else {
+            return;
+        };
+        buf.clear();
+        if let Ok(mut spares) = self.spares.lock() {
+            if spares.len() < SPARES {
+                spares.push(Spare {
+                    hits: batch.hits,
+                    buf,
+                });
+            }
+        }
+    }
+
+    /// Queues `msg`, waiting while the queue is full; false (hits counted as dropped) once
     /// the thread has ended or the queue is closed.
-    async fn send_batch(&self, mut batch: Vec<OwnedHit>) -> bool {
+    async fn send(&self, mut msg: Msg) -> bool {
         loop {
             let sent = match self.tx.lock() {
                 Ok(tx) => match tx.as_ref() {
-                    Some(tx) => tx.try_send(Msg::Batch(batch)),
-                    None => Err(TrySendError::Disconnected(Msg::Batch(batch))),
+                    Some(tx) => tx.try_send(msg),
+                    None => Err(TrySendError::Disconnected(msg)),
                 },
-                Err(_) => Err(TrySendError::Disconnected(Msg::Batch(batch))),
+                Err(_) => Err(TrySendError::Disconnected(msg)),
             };
             match sent {
                 Ok(()) => return true,
-                Err(TrySendError::Full(Msg::Batch(b))) => {
-                    batch = b;
+                Err(TrySendError::Full(m)) => {
+                    msg = m;
                     // A permit stored since the failed send makes this return at once.
                     self.room.notified().await;
                 }
-                Err(TrySendError::Full(_)) => return false,
                 Err(TrySendError::Disconnected(m)) => {
-                    let n = match m {
-                        Msg::Batch(b) => b.len(),
-                        Msg::Hit(_) => 1,
-                    };
-                    self.dropped.fetch_add(n as u64, Ordering::Relaxed);
+                    self.dropped.fetch_add(m.hits() as u64, Ordering::Relaxed);
                     return false;
                 }
             }
@@ -202,6 +255,7 @@ impl OutputDriver {
             tx: Mutex::new(Some(tx)),
             dropped: AtomicU64::new(0),
             room: tokio::sync::Notify::new(),
+            spares: Mutex::new(Vec::new()),
         });
         let worker = Worker {
             shared: shared.clone(),
@@ -253,7 +307,7 @@ impl OutputDriver {
     /// (and of waking the thread) small. Returns false (and counts the hits in
     /// [`OutputDriver::dropped`]) when the thread has ended.
     pub async fn send_batch(&self, batch: Vec<OwnedHit>) -> bool {
-        self.shared.send_batch(batch).await
+        self.shared.send(Msg::Batch(batch)).await
     }
 
     /// A sink for [`crate::Client::connect_with_hits`]: it turns each WATCH HIT into an
@@ -352,28 +406,19 @@ impl Worker {
                 }
                 Ok(Msg::Batch(hits)) => {
                     self.shared.room.notify_one();
-                    let mut trigger = None;
-                    for hit in &hits {
-                        match self.write(hit) {
-                            Ok(None) => {}
-                            Ok(Some(t)) => {
-                                trigger = Some(t);
-                                if self.kickfile.is_none() {
-                                    break;
-                                }
-                                if let Err(e) = self.rotate() {
-                                    return self.end(e);
-                                }
-                                trigger = None;
-                            }
-                            Err(e) => return self.end(e),
-                        }
+                    match self.write_batch(&hits) {
+                        Ok(t) => t,
+                        Err(e) => return self.end(e),
                     }
-                    if let Err(e) = self.out.end_batch() {
-                        return self.end(DriverExit::Failed(e));
-                    }
-                    // `-T` has a resolution of seconds: one clock reading per batch.
-                    trigger.or_else(|| self.rotation.on_tick(unix_now()))
+                }
+                Ok(Msg::Pooled(batch)) => {
+                    self.shared.room.notify_one();
+                    let t = match self.write_batch(&batch.hits) {
+                        Ok(t) => t,
+                        Err(e) => return self.end(e),
+                    };
+                    self.shared.give_back(batch);
+                    t
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     if self.dirty {
@@ -394,6 +439,25 @@ impl Worker {
                 return self.end(e);
             }
         }
+    }
+
+    /// Writes a batch (rotating inside it with `-k`) and reports the limit it reached without
+    /// `-k`, if any: the rest of the batch is not written then.
+    fn write_batch(&mut self, hits: &[OwnedHit]) -> Result<Option<Trigger>, DriverExit> {
+        let mut trigger = None;
+        for hit in hits {
+            if let Some(t) = self.write(hit)? {
+                trigger = Some(t);
+                if self.kickfile.is_none() {
+                    break;
+                }
+                self.rotate()?;
+                trigger = None;
+            }
+        }
+        self.out.end_batch().map_err(DriverExit::Failed)?;
+        // `-T` has a resolution of seconds: one clock reading per batch.
+        Ok(trigger.or_else(|| self.rotation.on_tick(unix_now())))
     }
 
     /// Writes one hit and reports the limit it reached, if any.

@@ -49,19 +49,28 @@ pub fn owned_hit(whit: &Whit, limits: &nmsg::Limits) -> Result<OwnedHit, HitErro
 /// ([`crate::output::Output::write_encoded_nmsg`]). Fragments and multi-payload containers
 /// are [`OwnedHit::Ignored`], errors as in [`owned_hit`].
 pub fn encoded_hit(whit: &Whit, limits: &nmsg::Limits) -> Result<OwnedHit, HitError> {
-    let Whit::Nmsg(n) = whit else {
-        return owned_hit(whit, limits);
-    };
-    match nmsg::container::single_encoded(&n.container, limits) {
+    match whit {
+        Whit::Nmsg(n) => encoded_nmsg_hit(n.ch, &n.container, limits),
+        _ => owned_hit(whit, limits),
+    }
+}
+
+/// [`encoded_hit`] for an NMSG hit of channel `ch` carrying `container`.
+pub fn encoded_nmsg_hit(
+    ch: u16,
+    container: &bytes::Bytes,
+    limits: &nmsg::Limits,
+) -> Result<OwnedHit, HitError> {
+    match nmsg::container::single_encoded(container, limits) {
         Ok(envelope) => Ok(OwnedHit::NmsgEncoded {
-            channel: n.ch,
+            channel: ch,
             envelope,
         }),
         Err(nmsg::Error::Fragmented | nmsg::Error::PayloadCount(_)) => {
-            tracing::debug!("ignoring NMSG fragment from ch{}", n.ch);
+            tracing::debug!("ignoring NMSG fragment from ch{ch}");
             Ok(OwnedHit::Ignored)
         }
-        Err(source) => Err(HitError { ch: n.ch, source }),
+        Err(source) => Err(HitError { ch, source }),
     }
 }
 

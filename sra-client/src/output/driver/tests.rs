@@ -2,6 +2,8 @@
 
 use std::time::Instant;
 
+use axa_proto::{Whit, WhitIp, WhitNmsg};
+
 use super::*;
 use crate::output::pcap::PcapOutput;
 
@@ -227,4 +229,104 @@ async fn count_limit_inside_a_batch_stops_there() {
         DriverExit::LimitReached(Trigger::Count)
     ));
     assert_eq!(records(&path), 5);
+}
+
+/// Records what it is given: `(channel, payload time_nsec or IP tv_sec)`.
+struct Recorder(Arc<Mutex<Vec<(u16, u32)>>>);
+
+impl Output for Recorder {
+    fn write_hit(&mut self, hit: &Hit<'_>) -> Result<super::super::Written, OutputError> {
+        let r = match hit {
+            Hit::Nmsg { channel, payload } => (*channel, payload.time_nsec),
+            Hit::Ip { channel, packet } => (*channel, packet.tv_sec),
+        };
+        self.0.lock().unwrap().push(r);
+        Ok(super::super::Written::Yes)
+    }
+    fn flush(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn bytes_written(&self) -> u64 {
+        0
+    }
+}
+
+fn nmsg_whit(ch: u16, nsec: u32) -> Whit {
+    let p = nmsg::Payload {
+        vid: 1,
+        msgtype: 9,
+        time_nsec: nsec,
+        payload: Some(Bytes::from_static(b"\x08\x01")),
+        ..nmsg::Payload::default()
+    };
+    let mut b = nmsg::ContainerBuilder::new();
+    b.push(&p);
+    let mut c = Vec::new();
+    b.write(None, false, &mut c);
+    Whit::Nmsg(WhitNmsg {
+        ch,
+        field_idx: 0,
+        val_idx: 0,
+        vid: 1,
+        msgtype: 9,
+        ts_sec: 0,
+        ts_nsec: 0,
+        container: Bytes::from(c),
+    })
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn whit_sink_batches_copy_hits_and_reuse_buffers() {
+    use crate::session::hit_sink::HitSink;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let opener: Opener = {
+        let seen = seen.clone();
+        Box::new(move |_| Ok(Box::new(Recorder(seen.clone())) as Box<dyn Output>))
+    };
+    let d = OutputDriver::start(opener, Limits::default(), None, 4).unwrap();
+    let mut sink = d.whit_sink(nmsg::Limits::default());
+    let mut want = Vec::new();
+    for batch in 0..3u32 {
+        for n in 0..10u32 {
+            let i = batch * 10 + n;
+            if n == 3 {
+                // Undecodable: logged and left out.
+                let mut bad = nmsg_whit(7, i);
+                if let Whit::Nmsg(w) = &mut bad {
+                    w.container = Bytes::from_static(b"NMSG junk");
+                }
+                sink.push(1, bad);
+            } else if n == 5 {
+                let ip = WhitIp {
+                    ch: 14,
+                    tv_sec: i,
+                    tv_usec: 0,
+                    ip_len: 3,
+                    packet: Bytes::from_static(b"\x45\x00\x00"),
+                };
+                sink.push(1, Whit::Ip(ip));
+                want.push((14, i));
+            } else {
+                sink.push(1, nmsg_whit(204, i));
+                want.push((204, i));
+            }
+        }
+        sink.flush().await;
+        // Once written, the batch comes back for the next one.
+        let t0 = Instant::now();
+        while seen.lock().unwrap().len() < want.len() {
+            assert!(t0.elapsed() < Duration::from_secs(5));
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let t0 = Instant::now();
+        while d.shared.spares.lock().unwrap().is_empty() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(5),
+                "batch not given back"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    assert!(matches!(d.shutdown(), DriverExit::Closed));
+    assert_eq!(*seen.lock().unwrap(), want);
 }
