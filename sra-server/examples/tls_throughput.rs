@@ -11,7 +11,9 @@
 //! process's CPU per hit (server, feeder and client together).
 //!
 //! Run: `cargo run --release -p sra-server --example tls_throughput [-- SECONDS [BODY_BYTES]]`
-//! (defaults: 3 s, 400-byte hit bodies).
+//! (defaults: 3 s, 400-byte hit bodies). Prefix `GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456`
+//! to measure as srad is meant to be deployed on glibc (see srad's `--help`): without it the
+//! "minor page faults" line shows glibc trimming and re-faulting the heap.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
