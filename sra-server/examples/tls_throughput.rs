@@ -10,10 +10,12 @@
 //! plaintext rate, ring's sealing rate, their ratio (target ≥ 0.5), hits/s and the whole
 //! process's CPU per hit (server, feeder and client together).
 //!
-//! Run: `cargo run --release -p sra-server --example tls_throughput [-- SECONDS [BODY_BYTES]]`
-//! (defaults: 3 s, 400-byte hit bodies). Prefix `GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456`
-//! to measure as srad is meant to be deployed on glibc (see srad's `--help`): without it the
-//! "minor page faults" line shows glibc trimming and re-faulting the heap.
+//! Run: `cargo run --release -p sra-server --example tls_throughput [-- SECONDS [BODY_BYTES
+//! [tls|tcp]]]` (defaults: 3 s, 400-byte hit bodies, TLS; `tcp` measures the same path over
+//! a plain-TCP listener, i.e. everything but TLS, against the same ring figure). Prefix
+//! `GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456` to measure as srad is meant to be
+//! deployed on glibc (see srad's `--help`): without it the "minor page faults" line shows
+//! glibc trimming and re-faulting the heap.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -116,7 +118,7 @@ fn ring_seal(total: u64) -> (f64, f64) {
     (t0.elapsed().as_secs_f64(), thread_cpu() - c0)
 }
 
-fn config(dir: &std::path::Path) -> Result<Config> {
+fn config(dir: &std::path::Path, kind: &str) -> Result<Config> {
     let cert = sra_keys::SelfSigned::generate(
         &["localhost".to_string()],
         sra_keys::KeyAlgorithm::EcdsaP256,
@@ -125,7 +127,7 @@ fn config(dir: &std::path::Path) -> Result<Config> {
     let text = format!(
         r#"
 [[listener]]
-kind = "tls"
+kind = "{kind}"
 address = "127.0.0.1:0"
 logins = ["user"]
 
@@ -152,16 +154,25 @@ fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let secs: f64 = args.next().map_or(Ok(3.0), |a| a.parse())?;
     let body_len: usize = args.next().map_or(Ok(400), |a| a.parse())?;
+    let plain = match args.next().as_deref() {
+        None | Some("tls") => false,
+        Some("tcp") => true,
+        Some(o) => anyhow::bail!("third argument: tls or tcp, not {o}"),
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    rt.block_on(run(secs, body_len))
+    rt.block_on(run(secs, body_len, plain))
 }
 
-async fn run(secs: f64, body_len: usize) -> Result<()> {
+/// The client's stream: TLS or plain TCP.
+trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
+
+async fn run(secs: f64, body_len: usize, plain: bool) -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let cfg = config(dir.path())?;
+    let cfg = config(dir.path(), if plain { "tcp" } else { "tls" })?;
     let cert_der = sra_keys::load_cert_chain(&dir.path().join("cert.pem"))?;
     let server = Server::start(cfg).await?;
     let addr = server.tcp_addrs[0];
@@ -178,15 +189,20 @@ async fn run(secs: f64, body_len: usize) -> Result<()> {
         .with_no_client_auth();
     let tcp = tokio::net::TcpStream::connect(addr).await?;
     tcp.set_nodelay(true)?;
-    let mut stream = tokio_rustls::TlsConnector::from(Arc::new(tls))
-        .connect(ServerName::try_from("localhost")?, tcp)
-        .await?;
-    let suite = stream
-        .get_ref()
-        .1
-        .negotiated_cipher_suite()
-        .map(|s| format!("{:?}", s.suite()))
-        .unwrap_or_default();
+    let (mut stream, suite): (Box<dyn Io>, String) = if plain {
+        (Box::new(tcp), "none (plain TCP)".into())
+    } else {
+        let s = tokio_rustls::TlsConnector::from(Arc::new(tls))
+            .connect(ServerName::try_from("localhost")?, tcp)
+            .await?;
+        let suite = s
+            .get_ref()
+            .1
+            .negotiated_cipher_suite()
+            .map(|s| format!("{:?}", s.suite()))
+            .unwrap_or_default();
+        (Box::new(s), suite)
+    };
     let user = Message::User(User {
         name: "bench".into(),
     });
@@ -317,8 +333,9 @@ async fn run(secs: f64, body_len: usize) -> Result<()> {
         body_len + 28
     );
     println!(
-        "TLS client received {hits} WHIT frames, {:.1} MB in {wall:.2} s: {:.0} MB/s, {:.2} M \
+        "{} client received {hits} WHIT frames, {:.1} MB in {wall:.2} s: {:.0} MB/s, {:.2} M \
          hits/s",
+        if plain { "plain-TCP" } else { "TLS" },
         volume as f64 / 1e6,
         tls_rate / 1e6,
         hits as f64 / wall / 1e6,
@@ -346,7 +363,7 @@ async fn run(secs: f64, body_len: usize) -> Result<()> {
         per_hit(seal_cpu),
     );
     println!(
-        "ratio TLS client / ring seal = {:.2} by wall-clock rate (target >= 0.5); server CPU \
+        "ratio client / ring seal = {:.2} by wall-clock rate (target >= 0.5); server CPU \
          per byte vs sealing alone: sealing is {:.0} % of the server's CPU per hit",
         tls_rate / seal_rate,
         100.0 * seal_cpu / srv.max(1e-9),
