@@ -156,6 +156,8 @@ struct Spare {
 
 /// At most this many [`Spare`]s are kept (more are freed).
 const SPARES: usize = 8;
+/// A batch buffer grown beyond this (by unusually large hits) is freed, not kept.
+const SPARE_MAX_BYTES: usize = 2 << 20;
 
 /// The sending side, shared by the driver and its [`WhitSink`]s.
 #[derive(Debug)]
@@ -188,6 +190,9 @@ impl Shared {
         let Ok(mut buf) = batch.buf.try_into_mut() else {
             return;
         };
+        if buf.capacity() > SPARE_MAX_BYTES {
+            return;
+        }
         buf.clear();
         if let Ok(mut spares) = self.spares.lock() {
             if spares.len() < SPARES {

@@ -326,6 +326,11 @@ async fn whit_sink_batches_copy_hits_and_reuse_buffers() {
             );
             std::thread::sleep(Duration::from_millis(2));
         }
+        // Emptied, with its room kept.
+        let spares = d.shared.spares.lock().unwrap();
+        assert!(spares[0].buf.is_empty() && spares[0].hits.is_empty());
+        assert!(spares[0].buf.capacity() >= 512 * 1024);
+        drop(spares);
     }
     assert!(matches!(d.shutdown(), DriverExit::Closed));
     assert_eq!(*seen.lock().unwrap(), want);
