@@ -87,6 +87,15 @@ pub struct TlsIdentity {
 /// How long [`Server::shutdown`] waits for sessions to flush their replies and close.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
+/// How many bytes of not-yet-sent TLS records rustls may hold per connection (its default
+/// is 64 KiB). A session writer hands over a whole batch of hits (up to 256, ~110 KB at
+/// 400-byte bodies) at once; with room for it, the batch goes out in one `writev` instead
+/// of two or more. Measured with the `tls_throughput` example: write system calls per hit
+/// 0.008 -> 0.004; over five alternated rounds, server CPU per hit 328 -> 304 ns and the
+/// client's rate 650 -> 767 MB/s on average (noisy, shared machine). The memory is used
+/// only while a client is behind; an idle session holds none.
+pub const TLS_SEND_BUFFER: usize = 256 * 1024;
+
 /// The connection tasks: tracked so that shutdown can wait for them, and told to close by one
 /// token.
 #[derive(Debug, Clone, Default)]
@@ -343,14 +352,19 @@ impl Server {
                                             return;
                                         };
                                         match r {
-                                            Ok(Ok(t)) => spawn_serve(
-                                                &ctx,
-                                                &sessions,
-                                                t,
-                                                &logins,
-                                                Some(peer),
-                                                sndbuf,
-                                            ),
+                                            Ok(Ok(mut t)) => {
+                                                t.get_mut()
+                                                    .1
+                                                    .set_buffer_limit(Some(TLS_SEND_BUFFER));
+                                                spawn_serve(
+                                                    &ctx,
+                                                    &sessions,
+                                                    t,
+                                                    &logins,
+                                                    Some(peer),
+                                                    sndbuf,
+                                                )
+                                            }
                                             Ok(Err(e)) => {
                                                 tracing::info!(%peer, "TLS handshake failed: {e}")
                                             }
