@@ -61,7 +61,21 @@ fuzz_target!(|data: &[u8]| {
             .expect("re-iterate");
         assert_eq!(back, ok);
     }
-    let _ = container::decode_single(&bytes, &limits);
+    // The single-payload fast path (watch hits) agrees with the general decoder.
+    match (
+        container::single_encoded(&bytes, &limits),
+        container::decode_single(&bytes, &limits),
+    ) {
+        (Ok(ce), Ok(p)) => {
+            assert_eq!(Payload::decode(ce.envelope()).expect("checked envelope"), p)
+        }
+        (Err(_), Err(_)) => {}
+        (a, b) => panic!(
+            "single_encoded ok={} but decode_single ok={}",
+            a.is_ok(),
+            b.is_ok()
+        ),
+    }
 
     // The encoded path agrees with the decoding path, and passing envelopes through a writer
     // gives the same payloads.
