@@ -110,8 +110,9 @@ impl<'a> Record<'a> {
 }
 
 /// The length of the possibly compressed name at `pos` of `msg` as it stands there (up to the
-/// root label or the first pointer), without following pointers or copying.
-fn skip_name(msg: &[u8], mut pos: usize) -> Result<usize, DnsError> {
+/// root label or the first pointer), without following pointers or copying. Shared with the
+/// field extractor's record walk, which must follow the same rules.
+pub(crate) fn skip_name(msg: &[u8], mut pos: usize) -> Result<usize, DnsError> {
     let start = pos;
     loop {
         let c = *msg.get(pos).ok_or(DnsError::Truncated)?;

@@ -10,8 +10,8 @@ use std::ops::ControlFlow;
 
 use super::{Key, KeyValue};
 use crate::dns::{
-    name::read_name_lower, rdata::rdata_names_lower, rdata_address, DnsError, NameBuf, RdataRef,
-    MAX_NAME_LEN,
+    message::skip_name, name::read_name_lower, rdata::rdata_names_lower, rdata_address, NameBuf,
+    RdataRef,
 };
 
 /// The OPT pseudo-rrtype (RFC 6891).
@@ -136,31 +136,5 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     match (a, b) {
         ([a0, a1], [b0, b1]) => a0 == b0 && a1 == b1,
         _ => a == b,
-    }
-}
-
-/// The length of the possibly compressed name at `pos` of `msg` as it stands there (up to the
-/// root label or the first pointer), without following pointers or copying; the rules of the
-/// record walker ([`Records`](crate::dns::Records)).
-fn skip_name(msg: &[u8], mut pos: usize) -> Result<usize, DnsError> {
-    let start = pos;
-    loop {
-        let c = *msg.get(pos).ok_or(DnsError::Truncated)?;
-        match c {
-            0 => return Ok(pos + 1 - start),
-            1..=63 => {
-                pos += 1 + usize::from(c);
-                if pos - start >= MAX_NAME_LEN {
-                    return Err(DnsError::NameTooLong);
-                }
-            }
-            0xc0..=0xff => {
-                if pos + 2 > msg.len() {
-                    return Err(DnsError::Truncated);
-                }
-                return Ok(pos + 2 - start);
-            }
-            _ => return Err(DnsError::BadLabelType(c)),
-        }
     }
 }
