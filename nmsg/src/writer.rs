@@ -117,7 +117,9 @@ pub struct WriterConfig {
     /// The container (datagram) size, clamped to [`SIZE_MIN`] ..= [`SIZE_MAX`]. Containers fill
     /// to it by libnmsg's uncompressed estimate; one payload larger than it is fragmented.
     pub size: usize,
-    /// Compress each container with zlib (flag 0x01).
+    /// Compress each container with zlib (flag 0x01), at the level
+    /// [`Compressor::level_for`] gives for `size` (fastest for datagrams, libnmsg's default for
+    /// files and streams).
     pub zlib: bool,
     /// Fill containers (true) or send one container per payload (`--unbuffered`).
     pub buffered: bool,
@@ -426,7 +428,10 @@ impl<S: FrameSink> Writer<S> {
         if self.config.zlib {
             self.body.clear();
             self.builder.write_body(seq, &mut self.body);
-            let compressor = self.compressor.get_or_insert_with(Compressor::new);
+            let level = Compressor::level_for(self.config.size);
+            let compressor = self
+                .compressor
+                .get_or_insert_with(|| Compressor::with_level(level));
             if let Err(e) = compressor.compress(&self.body, &mut self.frame) {
                 self.builder.clear();
                 self.oldest = None;

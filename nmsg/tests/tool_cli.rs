@@ -75,6 +75,22 @@ fn zlib_unbuffered_and_count() {
     assert_eq!(read_all(&std::fs::read(&c).unwrap()).0, ps[..2]);
 }
 
+/// Whether a UDP socket of this machine is bound to `port` (Linux `/proc/net/udp`; without
+/// it, after a pause). Read, not probed with a bind, so the listener's own bind cannot race.
+fn udp_port_bound(port: u16) -> bool {
+    match std::fs::read_to_string("/proc/net/udp") {
+        Ok(table) => table.lines().skip(1).any(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .is_some_and(|local| local.ends_with(&format!(":{port:04X}")))
+        }),
+        Err(_) => {
+            std::thread::sleep(Duration::from_millis(500));
+            true
+        }
+    }
+}
+
 #[test]
 fn file_to_udp_to_listener_process() {
     let Some(dir) = testdata() else { return };
@@ -95,16 +111,19 @@ fn file_to_udp_to_listener_process() {
     ));
     let listener = guard.0.as_mut().unwrap();
     let input = dir.join("test1-dnsqr.nmsg");
-    // The listener may not be bound yet: send until it has its 5 payloads.
+    // Send only once the listener holds the port (a send that starts before it is bound
+    // could deliver the later payloads of one run and the first ones of the next).
     let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let o = tool(&["-r", s(&input), "-s", &spec, "-m", "512"]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        std::thread::sleep(Duration::from_millis(200));
-        if listener.try_wait().unwrap().is_some() {
-            break;
-        }
+    while !udp_port_bound(port) {
+        assert!(listener.try_wait().unwrap().is_none(), "listener exited");
+        assert!(Instant::now() < deadline, "listener did not bind");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let o = tool(&["-r", s(&input), "-s", &spec, "-m", "512"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    while listener.try_wait().unwrap().is_none() {
         assert!(Instant::now() < deadline, "listener did not finish");
+        std::thread::sleep(Duration::from_millis(20));
     }
     let o = guard.0.take().unwrap().wait_with_output().unwrap();
     assert!(o.status.success());
