@@ -299,14 +299,7 @@ impl<S: FrameSink> Writer<S> {
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         debug_assert!(crc.is_none_or(|c| c == payload_crc(inner)));
         let crc = crc.unwrap_or_else(|| payload_crc(inner));
-        if self
-            .builder
-            .is_full_for_len(envelope.len(), self.config.size)
-        {
-            self.send_container()?;
-        }
-        self.builder.push_encoded(envelope, crc);
-        self.added()
+        self.add_encoded(envelope, crc)
     }
 
     /// As [`Writer::write_encoded_with_crc`] for an envelope this crate already checked
@@ -314,7 +307,11 @@ impl<S: FrameSink> Writer<S> {
     /// verified one from its container (computed when it had none). The output is the same.
     pub fn write_checked(&mut self, e: &CheckedEnvelope) -> io::Result<()> {
         let crc = e.wire_crc().unwrap_or_else(|| payload_crc(e.inner()));
-        let envelope = e.envelope();
+        self.add_encoded(e.envelope(), crc)
+    }
+
+    /// Adds a checked envelope with its CRC, sending the container first when it would not fit.
+    fn add_encoded(&mut self, envelope: &[u8], crc: u32) -> io::Result<()> {
         if self
             .builder
             .is_full_for_len(envelope.len(), self.config.size)
