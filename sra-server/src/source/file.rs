@@ -9,17 +9,15 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use nmsg::reader::StreamReader;
 use nmsg::{Limits, Payload, Stats};
 use tokio::task::JoinHandle;
 
 use super::pace::Pacer;
+use super::replay::{nap, Replay};
 use super::{Sink, SourceError, Unit, MAX_BATCH};
-
-/// The longest one sleep of a paced replay, so that a closed channel is noticed.
-const MAX_NAP: Duration = Duration::from_millis(100);
 
 fn open(path: &Path) -> Result<File, SourceError> {
     File::open(path).map_err(|e| SourceError::File {
@@ -35,48 +33,12 @@ pub fn spawn(
     repeat: bool,
     sink: Sink,
 ) -> Result<JoinHandle<()>, SourceError> {
-    let first = open(&path)?;
-    Ok(tokio::task::spawn_blocking(move || {
-        run(&path, first, rate, repeat, &sink)
-    }))
-}
-
-/// Sleeps until the pacer allows an item; false when the channel closed meanwhile.
-pub(super) fn nap(pacer: &Pacer, sink: &Sink) -> bool {
-    let wait = pacer.wait(Instant::now());
-    if !wait.is_zero() {
-        std::thread::sleep(wait.min(MAX_NAP));
+    Replay {
+        what: "replay",
+        open,
+        pass: replay_once,
     }
-    !sink.is_closed()
-}
-
-fn run(path: &Path, first: File, rate: Option<u32>, repeat: bool, sink: &Sink) {
-    let mut pacer = Pacer::new(rate, Instant::now());
-    let mut file = Some(first);
-    loop {
-        let f = match file.take() {
-            Some(f) => f,
-            None => match open(path) {
-                Ok(f) => f,
-                Err(e) => {
-                    tracing::warn!("replay stopped: {e}");
-                    return;
-                }
-            },
-        };
-        let Some(payloads) = replay_once(f, &mut pacer, sink) else {
-            return;
-        };
-        if !repeat {
-            return;
-        }
-        if payloads == 0 {
-            std::thread::sleep(Duration::from_secs(1));
-            if sink.is_closed() {
-                return;
-            }
-        }
-    }
+    .spawn(path, rate, repeat, sink)
 }
 
 /// One pass over the file; `None` when the channel closed, else the payloads sent.

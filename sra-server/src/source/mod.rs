@@ -19,6 +19,7 @@ pub mod generator;
 pub mod pace;
 pub mod pcap;
 pub mod pcap_reader;
+mod replay;
 pub mod udp;
 
 use std::path::PathBuf;

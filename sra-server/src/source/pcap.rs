@@ -8,13 +8,13 @@
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::task::JoinHandle;
 
-use super::file::nap;
 use super::pace::Pacer;
 use super::pcap_reader::{PcapReader, Record};
+use super::replay::{nap, Replay};
 use super::{Packet, Sink, SourceError, Unit, MAX_BATCH};
 
 type Reader = PcapReader<BufReader<File>>;
@@ -35,39 +35,12 @@ pub fn spawn(
     repeat: bool,
     sink: Sink,
 ) -> Result<JoinHandle<()>, SourceError> {
-    let first = open(&path)?;
-    Ok(tokio::task::spawn_blocking(move || {
-        run(&path, first, rate, repeat, &sink)
-    }))
-}
-
-fn run(path: &Path, first: Reader, rate: Option<u32>, repeat: bool, sink: &Sink) {
-    let mut pacer = Pacer::new(rate, Instant::now());
-    let mut reader = Some(first);
-    loop {
-        let r = match reader.take() {
-            Some(r) => r,
-            None => match open(path) {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::warn!("pcap replay stopped: {e}");
-                    return;
-                }
-            },
-        };
-        let Some(sent) = replay_once(r, &mut pacer, sink) else {
-            return;
-        };
-        if !repeat {
-            return;
-        }
-        if sent == 0 {
-            std::thread::sleep(Duration::from_secs(1));
-            if sink.is_closed() {
-                return;
-            }
-        }
+    Replay {
+        what: "pcap replay",
+        open,
+        pass: replay_once,
     }
+    .spawn(path, rate, repeat, sink)
 }
 
 /// One pass; `None` when the channel closed, else the packets sent.
