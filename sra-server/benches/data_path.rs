@@ -9,23 +9,22 @@
 //!
 //! Run: `cargo bench -p sra-server --bench data_path`
 
+mod common;
+
 use std::hint::black_box;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use common::{build_index, SESSIONS, WATCHES};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sra_server::generator::rng::Rng;
-use sra_server::generator::{names, Generator, Kind};
+use sra_server::generator::{Generator, Kind};
 use sra_server::index::name;
-use sra_server::limiter::{RateLimiter, RLIMIT_OFF};
+use sra_server::limiter::RateLimiter;
 use sra_server::{
-    Dispatcher, HitMeta, MatchKeys, Observation, ServerIndex, SessionId, Subscriber, Tag,
-    WatchPattern,
+    Dispatcher, HitMeta, MatchKeys, Observation, SessionId, Subscriber, Tag, WatchPattern,
 };
 
-const SESSIONS: usize = 100;
-const WATCHES: usize = 1000;
 const OBSERVATIONS: usize = 20_000;
 
 struct Obs {
@@ -56,54 +55,6 @@ fn observations() -> Vec<Obs> {
         .collect()
 }
 
-fn watch(rng: &mut Rng, session: usize, i: usize) -> WatchPattern {
-    if session % 10 == 0 && i == 0 {
-        return WatchPattern::dns(&name::from_text("google.com").unwrap(), true).unwrap();
-    }
-    match rng.below(100) {
-        0..=39 => {
-            let len = *rng.pick(&[32u8, 32, 32, 32, 28, 24, 24, 24, 20, 16]);
-            WatchPattern::ip(names::ipv4(rng).into(), len).unwrap()
-        }
-        40..=49 => {
-            let len = *rng.pick(&[128u8, 64, 56, 48, 32]);
-            WatchPattern::ip(names::ipv6(rng).into(), len).unwrap()
-        }
-        _ => {
-            // Mostly names nobody else watches, like real subscribers' brand lists.
-            let text = format!(
-                "{}{}.{}",
-                names::domain(rng).replace('.', "-"),
-                rng.below(1000),
-                "com"
-            );
-            WatchPattern::dns(&name::from_text(&text).unwrap(), rng.chance(70)).unwrap()
-        }
-    }
-}
-
-fn build_index() -> (Arc<ServerIndex>, Vec<Arc<Subscriber>>) {
-    let idx = ServerIndex::new(WATCHES + 10);
-    let mut rng = Rng::new(99);
-    let mut subs = Vec::new();
-    idx.update(|m| {
-        for s in 0..SESSIONS {
-            let sub = Arc::new(Subscriber::new(4096, RLIMIT_OFF));
-            for ch in [14, 202, 204, 213] {
-                sub.channels.set(ch, true);
-            }
-            let id = m.add_session(sub.clone());
-            for i in 0..WATCHES {
-                // Random watches can collide (same prefix twice); the tag keeps them apart.
-                m.add_watch(id, Tag(i as u16 + 1), watch(&mut rng, s, i))
-                    .unwrap();
-            }
-            subs.push(sub);
-        }
-    });
-    (idx, subs)
-}
-
 fn drain(subs: &[Arc<Subscriber>], c: &mut Vec<Bytes>, d: &mut Vec<sra_server::Hit>) {
     for s in subs {
         s.outbox.try_batch(c, d, usize::MAX);
@@ -115,7 +66,7 @@ fn drain(subs: &[Arc<Subscriber>], c: &mut Vec<Bytes>, d: &mut Vec<sra_server::H
 
 fn bench_data_path(cr: &mut Criterion) {
     let obs = observations();
-    let (idx, subs) = build_index();
+    let (idx, subs) = build_index(&[14, 202, 204, 213]);
     let mut disp = Dispatcher::new(&idx);
     let (mut c, mut d) = (Vec::new(), Vec::new());
 

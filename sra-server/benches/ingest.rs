@@ -19,23 +19,21 @@
 //!
 //! Run: `cargo bench -p sra-server --bench ingest`
 
+mod common;
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
+use common::{build_index, SESSIONS, WATCHES};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nmsg::writer::{Writer, WriterConfig};
 use nmsg::{Input, Limits};
 use sra_server::feed::{keys, ChannelStats, Ingest};
-use sra_server::generator::rng::Rng;
-use sra_server::generator::{names, packet, Generator, Item, Kind};
-use sra_server::index::name;
-use sra_server::limiter::RLIMIT_OFF;
-use sra_server::{MatchKeys, ServerIndex, Subscriber, Tag, WatchPattern};
+use sra_server::generator::{packet, Generator, Item, Kind};
+use sra_server::{MatchKeys, Subscriber};
 
-const SESSIONS: usize = 100;
-const WATCHES: usize = 1000;
 const PAYLOADS: usize = 20_000;
 
 /// The payloads as the datagrams a sequenced 8192-byte writer sends.
@@ -75,49 +73,6 @@ fn big_response(n: u32) -> Vec<u8> {
     packet::ip(src, dst, 17, 64, 1, &udp)
 }
 
-fn watch(rng: &mut Rng, session: usize, i: usize) -> WatchPattern {
-    if session % 10 == 0 && i == 0 {
-        return WatchPattern::dns(&name::from_text("google.com").unwrap(), true).unwrap();
-    }
-    match rng.below(100) {
-        0..=39 => {
-            let len = *rng.pick(&[32u8, 32, 32, 32, 28, 24, 24, 24, 20, 16]);
-            WatchPattern::ip(names::ipv4(rng).into(), len).unwrap()
-        }
-        40..=49 => {
-            let len = *rng.pick(&[128u8, 64, 56, 48, 32]);
-            WatchPattern::ip(names::ipv6(rng).into(), len).unwrap()
-        }
-        _ => {
-            let text = format!(
-                "{}{}.com",
-                names::domain(rng).replace('.', "-"),
-                rng.below(1000)
-            );
-            WatchPattern::dns(&name::from_text(&text).unwrap(), rng.chance(70)).unwrap()
-        }
-    }
-}
-
-fn build_index() -> (Arc<ServerIndex>, Vec<Arc<Subscriber>>) {
-    let idx = ServerIndex::new(WATCHES + 10);
-    let mut rng = Rng::new(99);
-    let mut subs = Vec::new();
-    idx.update(|m| {
-        for s in 0..SESSIONS {
-            let sub = Arc::new(Subscriber::new(4096, RLIMIT_OFF));
-            sub.channels.set(204, true);
-            let id = m.add_session(sub.clone());
-            for i in 0..WATCHES {
-                m.add_watch(id, Tag(i as u16 + 1), watch(&mut rng, s, i))
-                    .unwrap();
-            }
-            subs.push(sub);
-        }
-    });
-    (idx, subs)
-}
-
 fn drain(subs: &[Arc<Subscriber>]) {
     let (mut c, mut d) = (Vec::new(), Vec::new());
     for s in subs {
@@ -140,7 +95,7 @@ fn each_container(input: &mut Input, dgs: &[Bytes], mut f: impl FnMut(usize, &nm
 
 fn bench_ingest(cr: &mut Criterion) {
     let dgs = datagrams();
-    let (idx, subs) = build_index();
+    let (idx, subs) = build_index(&[204]);
     let stats = Arc::new(ChannelStats::default());
     let mut ingest = Ingest::new(204, &idx, stats.clone());
     // Channel 205 is off in every session.
