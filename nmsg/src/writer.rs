@@ -425,10 +425,10 @@ impl<S: FrameSink> Writer<S> {
         if self.config.zlib {
             self.body.clear();
             self.builder.write_body(seq, &mut self.body);
-            let level = Compressor::level_for(self.config.size);
+            let size = self.config.size;
             let compressor = self
                 .compressor
-                .get_or_insert_with(|| Compressor::with_level(level));
+                .get_or_insert_with(|| Compressor::with_level(Compressor::level_for(size)));
             if let Err(e) = compressor.compress(&self.body, &mut self.frame) {
                 self.builder.clear();
                 self.oldest = None;
