@@ -9,15 +9,14 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use nmsg::reader::StreamReader;
 use nmsg::{Limits, Payload, Stats};
 use tokio::task::JoinHandle;
 
 use super::pace::Pacer;
-use super::replay::{nap, Replay};
-use super::{Sink, SourceError, Unit, MAX_BATCH};
+use super::replay::{due, Replay};
+use super::{Sink, SourceError, Unit};
 
 fn open(path: &Path) -> Result<File, SourceError> {
     File::open(path).map_err(|e| SourceError::File {
@@ -47,13 +46,7 @@ fn replay_once(f: File, pacer: &mut Pacer, sink: &Sink) -> Option<u64> {
     let mut seen = Stats::default();
     let mut total = 0u64;
     loop {
-        let mut n = pacer.due(Instant::now(), MAX_BATCH);
-        while n == 0 {
-            if !nap(pacer, sink) {
-                return None;
-            }
-            n = pacer.due(Instant::now(), MAX_BATCH);
-        }
+        let n = due(pacer, sink)?;
         let mut batch: Vec<Payload> = Vec::with_capacity(n);
         let mut ended = false;
         while batch.len() < n {

@@ -8,14 +8,13 @@
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use tokio::task::JoinHandle;
 
 use super::pace::Pacer;
 use super::pcap_reader::{PcapReader, Record};
-use super::replay::{nap, Replay};
-use super::{Packet, Sink, SourceError, Unit, MAX_BATCH};
+use super::replay::{due, Replay};
+use super::{Packet, Sink, SourceError, Unit};
 
 type Reader = PcapReader<BufReader<File>>;
 
@@ -47,13 +46,7 @@ pub fn spawn(
 fn replay_once(mut r: Reader, pacer: &mut Pacer, sink: &Sink) -> Option<u64> {
     let mut total = 0u64;
     loop {
-        let mut n = pacer.due(Instant::now(), MAX_BATCH);
-        while n == 0 {
-            if !nap(pacer, sink) {
-                return None;
-            }
-            n = pacer.due(Instant::now(), MAX_BATCH);
-        }
+        let n = due(pacer, sink)?;
         let mut batch: Vec<Packet> = Vec::with_capacity(n);
         let mut ended = false;
         while batch.len() < n {

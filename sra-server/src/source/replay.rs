@@ -10,13 +10,27 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
 use super::pace::Pacer;
-use super::{Sink, SourceError};
+use super::{Sink, SourceError, MAX_BATCH};
 
 /// The longest one sleep of a paced replay, so that a closed channel is noticed.
 const MAX_NAP: Duration = Duration::from_millis(100);
 
+/// How many items (at most [`MAX_BATCH`]) the pacer allows now, sleeping until it allows
+/// one; `None` when the channel closed meanwhile.
+pub(super) fn due(pacer: &mut Pacer, sink: &Sink) -> Option<usize> {
+    loop {
+        let n = pacer.due(Instant::now(), MAX_BATCH);
+        if n > 0 {
+            return Some(n);
+        }
+        if !nap(pacer, sink) {
+            return None;
+        }
+    }
+}
+
 /// Sleeps until the pacer allows an item; false when the channel closed meanwhile.
-pub(super) fn nap(pacer: &Pacer, sink: &Sink) -> bool {
+fn nap(pacer: &Pacer, sink: &Sink) -> bool {
     let wait = pacer.wait(Instant::now());
     if !wait.is_zero() {
         std::thread::sleep(wait.min(MAX_NAP));
